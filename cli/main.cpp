@@ -1,0 +1,44 @@
+#include <clocale>
+#include <cstdlib>
+#include <iostream>
+
+#include "commands.hpp"
+#include "vigil/version.hpp"
+
+namespace vigil::cli {
+
+int fatal(const std::string& message) {
+  std::cerr << "vigil: " << message << '\n';
+  return kExitFatal;
+}
+
+}  // namespace vigil::cli
+
+int main(int argc, char** argv) {
+  // Every time vigil prints is UTC; libraries that call localtime/mktime (TSK for FAT) must agree.
+  setenv("TZ", "UTC", 1);
+  std::setlocale(LC_ALL, "C");
+
+  CLI::App app{"vigil: forensic media triage (find, hash and match pictures and videos)"};
+  app.set_version_flag("--version", std::string("vigil ") + vigil::kVersion + " (" +
+                                        vigil::kGitCommit + ")");
+  app.require_subcommand(1);
+  vigil::cli::Action action;
+  vigil::cli::register_ls(app, action);
+  vigil::cli::register_verify(app, action);
+  vigil::cli::register_demo(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return vigil::cli::kExitFatal;
+  }
+  try {
+    return action ? action() : vigil::cli::kExitFatal;
+  } catch (const std::exception& e) {
+    return vigil::cli::fatal(std::string("internal error: ") + e.what());
+  }
+}

@@ -1,0 +1,68 @@
+#include "vigil/core/time.hpp"
+
+#include <fmt/format.h>
+
+namespace vigil {
+namespace {
+
+// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm; works for any int64 day,
+// including dates before 1970 that corrupt file systems produce).
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+}
+
+int fraction_digits(std::uint32_t precision_ns) {
+  int digits = 9;
+  std::uint32_t p = precision_ns;
+  while (digits > 0 && p >= 10 && p % 10 == 0) {
+    p /= 10;
+    --digits;
+  }
+  return precision_ns >= 1'000'000'000 ? 0 : digits;
+}
+
+}  // namespace
+
+std::string format_utc(const Timestamp& t) {
+  std::int64_t days = t.seconds / 86400;
+  std::int64_t rem = t.seconds % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  std::int64_t y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  civil_from_days(days, y, m, d);
+  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, rem / 3600,
+                                (rem / 60) % 60, rem % 60);
+  const int digits = fraction_digits(t.precision_ns);
+  if (digits > 0) {
+    std::string frac = fmt::format("{:09}", t.nanos);
+    out += '.';
+    out += frac.substr(0, static_cast<std::size_t>(digits));
+  }
+  out += 'Z';
+  return out;
+}
+
+std::string precision_label(std::uint32_t precision_ns) {
+  if (precision_ns >= 1'000'000'000 && precision_ns % 1'000'000'000 == 0)
+    return fmt::format("{}s", precision_ns / 1'000'000'000);
+  if (precision_ns >= 1'000'000 && precision_ns % 1'000'000 == 0)
+    return fmt::format("{}ms", precision_ns / 1'000'000);
+  if (precision_ns >= 1'000 && precision_ns % 1'000 == 0)
+    return fmt::format("{}us", precision_ns / 1'000);
+  return fmt::format("{}ns", precision_ns);
+}
+
+}  // namespace vigil

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package that vigil's build, tests, benchmarks and test-image scripts need.
+# Safe to run twice: apt-get install is idempotent. Needs root (or sudo) and Debian 12.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git clang-format clang-tidy
+  # libraries (DESIGN.md, Dependencies)
+  libtsk-dev libewf-dev libxxhash-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev
+  libtbb-dev libsqlite3-dev nlohmann-json3-dev libfmt-dev
+  libopencv-dev libopencv-contrib-dev
+  # test-image tools: file systems, partition tables, E01, reference listings (fls, icat)
+  sleuthkit ewf-tools mtools dosfstools e2fsprogs ntfs-3g exfatprogs xorriso fdisk
+  # GIF writer for the synthetic picture generator (OpenCV 4.6 cannot encode GIF)
+  libgif-dev
+  # reference tools the tests and benchmarks compare against
+  hashdeep libxml2-utils sqlite3 xxd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "install-deps: installed ${#missing[@]} packages"
