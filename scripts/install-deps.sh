@@ -12,6 +12,8 @@ packages=(
   libopencv-dev libopencv-contrib-dev
   # test-image tools: file systems, partition tables, E01, reference listings (fls, icat)
   sleuthkit ewf-tools mtools dosfstools e2fsprogs ntfs-3g exfatprogs xorriso fdisk
+  # pins the clock of tools that have no option for it (ewfacquire), so test images are byte-identical
+  faketime
   # GIF writer for the synthetic picture generator (OpenCV 4.6 cannot encode GIF)
   libgif-dev
   # reference tools the tests and benchmarks compare against
