@@ -16,7 +16,8 @@ Provenance Provenance::child(std::string layer, std::string locator) const {
   node->parent = node_;
   node->link = {std::move(layer), std::move(locator)};
   if (node_) {
-    node->text.reserve(node_->text.size() + node->link.layer.size() + node->link.locator.size() + 4);
+    node->text.reserve(node_->text.size() + node->link.layer.size() + node->link.locator.size() +
+                       4);
     node->text = node_->text;
     node->text += " > ";
   }

@@ -8,8 +8,8 @@ TEST(Text, Utf8Validation) {
   EXPECT_TRUE(is_valid_utf8("plain"));
   EXPECT_TRUE(is_valid_utf8("\xD8\xB5\xD9\x88\xD8\xB1\xD8\xA9"));  // Arabic
   EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x93\xB7"));                  // emoji
-  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));                          // overlong '/'
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));                      // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));                         // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));                     // surrogate
   EXPECT_FALSE(is_valid_utf8("\xFF"));
   EXPECT_FALSE(is_valid_utf8("\xE4\xB8"));  // truncated
 }

@@ -8,8 +8,8 @@
 namespace vigil {
 
 struct Timestamp {
-  std::int64_t seconds = 0;      // since 1970-01-01T00:00:00Z
-  std::uint32_t nanos = 0;       // 0..999'999'999
+  std::int64_t seconds = 0;                    // since 1970-01-01T00:00:00Z
+  std::uint32_t nanos = 0;                     // 0..999'999'999
   std::uint32_t precision_ns = 1'000'000'000;  // FAT 2e9 (mtime), NTFS 100, ext4 1, ISO 1e9
 
   friend bool operator==(const Timestamp&, const Timestamp&) = default;
