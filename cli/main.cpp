@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
   std::setlocale(LC_ALL, "C");
 
   CLI::App app{"vigil: forensic media triage (find, hash and match pictures and videos)"};
-  app.set_version_flag("--version", std::string("vigil ") + vigil::kVersion + " (" +
-                                        vigil::kGitCommit + ")");
+  app.set_version_flag("--version",
+                       std::string("vigil ") + vigil::kVersion + " (" + vigil::kGitCommit + ")");
   app.require_subcommand(1);
   vigil::cli::Action action;
   vigil::cli::register_ls(app, action);

@@ -20,9 +20,9 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   if (m <= 2) ++y;
 }
 
-int fraction_digits(std::uint32_t precision_ns) {
+int fraction_digits(std::uint64_t precision_ns) {
   int digits = 9;
-  std::uint32_t p = precision_ns;
+  std::uint64_t p = precision_ns;
   while (digits > 0 && p >= 10 && p % 10 == 0) {
     p /= 10;
     --digits;
@@ -55,7 +55,9 @@ std::string format_utc(const Timestamp& t) {
   return out;
 }
 
-std::string precision_label(std::uint32_t precision_ns) {
+std::string precision_label(std::uint64_t precision_ns) {
+  constexpr std::uint64_t kDay = 86'400ULL * 1'000'000'000ULL;
+  if (precision_ns >= kDay && precision_ns % kDay == 0) return fmt::format("{}d", precision_ns / kDay);
   if (precision_ns >= 1'000'000'000 && precision_ns % 1'000'000'000 == 0)
     return fmt::format("{}s", precision_ns / 1'000'000'000);
   if (precision_ns >= 1'000'000 && precision_ns % 1'000'000 == 0)

@@ -10,7 +10,7 @@ namespace vigil {
 struct Timestamp {
   std::int64_t seconds = 0;                    // since 1970-01-01T00:00:00Z
   std::uint32_t nanos = 0;                     // 0..999'999'999
-  std::uint32_t precision_ns = 1'000'000'000;  // FAT 2e9 (mtime), NTFS 100, ext4 1, ISO 1e9
+  std::uint64_t precision_ns = 1'000'000'000;  // FAT 2e9 (mtime), NTFS 100, ext4 1, ISO 1e9
 
   friend bool operator==(const Timestamp&, const Timestamp&) = default;
 };
@@ -19,7 +19,7 @@ struct Timestamp {
 // 2024-01-02T03:04:05Z (1 s or 2 s), 2024-01-02T03:04:05.1234567Z (100 ns).
 std::string format_utc(const Timestamp& t);
 // Precision as a short label: "2s", "1s", "10ms", "100ns", "1ns".
-std::string precision_label(std::uint32_t precision_ns);
+std::string precision_label(std::uint64_t precision_ns);
 
 // The four MACB times of an entry; any may be absent.
 struct MacbTimes {

@@ -1,0 +1,454 @@
+// Disk images through The Sleuth Kit (image layer: raw, split raw, EWF, AFF, VMDK, VHD; volume
+// systems; file systems; APFS pools). Every TSK call is wrapped here and turned into an Error.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <tsk/libtsk.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <filesystem>
+
+#include "evidence_internal.hpp"
+
+namespace vigil::evidence {
+namespace {
+
+std::string tsk_error_text() {
+  const char* e = tsk_error_get();
+  std::string s = e != nullptr ? e : "unknown TSK error";
+  tsk_error_reset();
+  // TSK's messages span lines; keep one line.
+  for (auto& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+const char* fs_type_name(TSK_FS_TYPE_ENUM t) {
+  const char* n = tsk_fs_type_toname(t);
+  return n != nullptr ? n : "unknown";
+}
+
+const char* vs_scheme_name(TSK_VS_TYPE_ENUM t) {
+  switch (t) {
+    case TSK_VS_TYPE_DOS:
+      return "mbr";
+    case TSK_VS_TYPE_GPT:
+      return "gpt";
+    case TSK_VS_TYPE_BSD:
+      return "bsd";
+    case TSK_VS_TYPE_MAC:
+      return "apm";
+    case TSK_VS_TYPE_SUN:
+      return "sun";
+    default:
+      return "other";
+  }
+}
+
+// Timestamp precision per file system and time (seconds and nanoseconds are what TSK keeps).
+std::uint64_t precision_for(TSK_FS_TYPE_ENUM t, char which) {
+  constexpr std::uint64_t kSecond = 1'000'000'000ULL;
+  if (TSK_FS_TYPE_ISNTFS(t)) return 100;
+  if (t == TSK_FS_TYPE_EXFAT) return which == 'a' ? 2 * kSecond : 10'000'000ULL;
+  if (TSK_FS_TYPE_ISFAT(t)) {
+    // FAT: modification 2 s, creation 10 ms, last access a date only.
+    if (which == 'b') return 10'000'000ULL;
+    if (which == 'a') return 86'400 * kSecond;
+    return 2 * kSecond;
+  }
+  if (t == TSK_FS_TYPE_EXT4) return 1;
+  return kSecond;
+}
+
+std::optional<Timestamp> make_time(time_t s, std::int64_t ns, std::uint64_t precision) {
+  if (s == 0 && ns == 0) return std::nullopt;
+  return Timestamp{static_cast<std::int64_t>(s), static_cast<std::uint32_t>(ns), precision};
+}
+
+char name_type_char(TSK_FS_NAME_TYPE_ENUM t) {
+  if (t < TSK_FS_NAME_TYPE_STR_MAX) return tsk_fs_name_type_str[t][0];
+  return '-';
+}
+
+class TskReader final : public EntryReader {
+ public:
+  TskReader(TSK_FS_FILE* file, const Entry& e) : file_(file), entry_(e) {}
+  ~TskReader() override { tsk_fs_file_close(file_); }
+  TskReader(const TskReader&) = delete;
+  TskReader& operator=(const TskReader&) = delete;
+
+  Result<std::size_t> read(std::uint64_t offset, std::span<std::uint8_t> buf) override {
+    if (offset >= entry_.size || buf.empty()) return std::size_t{0};
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), entry_.size - offset));
+    ssize_t got = 0;
+    auto* out = reinterpret_cast<char*>(buf.data());
+    if (entry_.has_attr) {
+      got = tsk_fs_file_read_type(file_, static_cast<TSK_FS_ATTR_TYPE_ENUM>(entry_.attr_type),
+                                  entry_.attr_id, static_cast<TSK_OFF_T>(offset), out, want,
+                                  TSK_FS_FILE_READ_FLAG_NONE);
+    } else {
+      got = tsk_fs_file_read(file_, static_cast<TSK_OFF_T>(offset), out, want,
+                             TSK_FS_FILE_READ_FLAG_NONE);
+    }
+    if (got < 0) {
+      return make_error(ErrorCode::kIo,
+                        "read failed at offset " + std::to_string(offset) + ": " + tsk_error_text(),
+                        entry_.provenance.str());
+    }
+    return static_cast<std::size_t>(got);
+  }
+  [[nodiscard]] std::uint64_t size() const override { return entry_.size; }
+
+ private:
+  TSK_FS_FILE* file_;
+  Entry entry_;
+};
+
+class TskEvidence final : public Evidence {
+ public:
+  ~TskEvidence() override {
+    for (auto* fs : fs_)
+      if (fs != nullptr) tsk_fs_close(fs);
+    for (const auto* pool : pools_) tsk_pool_close(pool);
+    for (auto* img : pool_imgs_) tsk_img_close(img);
+    if (vs_ != nullptr) tsk_vs_close(vs_);
+    if (img_ != nullptr) tsk_img_close(img_);
+  }
+
+  static Result<std::unique_ptr<Evidence>> open(EvidenceInfo info, TSK_IMG_TYPE_ENUM type) {
+    auto ev = std::unique_ptr<TskEvidence>(new TskEvidence());
+    ev->info_ = std::move(info);
+    std::vector<const char*> names;
+    for (const auto& s : ev->info_.segments) names.push_back(s.c_str());
+    // EWF: TSK globs the other segments itself when given the first one.
+    const int n = type == TSK_IMG_TYPE_EWF_EWF ? 1 : static_cast<int>(names.size());
+    ev->img_ = tsk_img_open_utf8(n, names.data(), type, 0);
+    if (ev->img_ == nullptr) {
+      return make_error(ErrorCode::kCorrupt, "cannot open " + ev->info_.path + " as " +
+                                                 image_format_name(ev->info_.format) +
+                                                 " image: " + tsk_error_text());
+    }
+    ev->info_.size = static_cast<std::uint64_t>(ev->img_->size);
+    ev->info_.sector_size = ev->img_->sector_size;
+    if (auto r = ev->load_volumes(); !r) return r.error();
+    return std::unique_ptr<Evidence>(std::move(ev));
+  }
+
+  [[nodiscard]] const EvidenceInfo& info() const override { return info_; }
+  [[nodiscard]] const std::vector<Volume>& volumes() const override { return volumes_; }
+  [[nodiscard]] const std::vector<Warning>& open_warnings() const override { return warnings_; }
+  [[nodiscard]] StoredHashes stored_hashes() const override {
+    if (info_.format != ImageFormat::kEwf) return {};
+    return read_ewf_stored_hashes(info_.segments);
+  }
+
+  Result<std::size_t> read_media(std::uint64_t offset, std::span<std::uint8_t> buf) override {
+    if (offset >= info_.size) return std::size_t{0};
+    const ssize_t got = tsk_img_read(img_, static_cast<TSK_OFF_T>(offset),
+                                     reinterpret_cast<char*>(buf.data()), buf.size());
+    if (got < 0) {
+      return make_error(
+          ErrorCode::kIo,
+          "media read failed at offset " + std::to_string(offset) + ": " + tsk_error_text(),
+          info_.name);
+    }
+    return static_cast<std::size_t>(got);
+  }
+
+  Result<void> walk(int volume, const EntryCallback& on_entry,
+                    const WarningCallback& on_warning) override {
+    if (volume < 0 || static_cast<std::size_t>(volume) >= volumes_.size() ||
+        fs_[static_cast<std::size_t>(volume)] == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "volume " + std::to_string(volume) + " holds no open file system");
+    }
+    TSK_FS_INFO* fs = fs_[static_cast<std::size_t>(volume)];
+    WalkState st{this, &volumes_[static_cast<std::size_t>(volume)], fs, &on_entry, &on_warning};
+    const auto flags = static_cast<TSK_FS_DIR_WALK_FLAG_ENUM>(
+        TSK_FS_DIR_WALK_FLAG_ALLOC | TSK_FS_DIR_WALK_FLAG_UNALLOC | TSK_FS_DIR_WALK_FLAG_RECURSE);
+    const uint8_t rc = tsk_fs_dir_walk(fs, fs->root_inum, flags, &TskEvidence::walk_cb, &st);
+    if (rc != 0 && !st.stopped) {
+      // TSK stops the whole walk on some errors; what was listed stays listed, and the cause is
+      // a warning on the volume rather than a fatal error for the evidence.
+      on_warning(Warning{"file-system walk ended early: " + tsk_error_text(), st.vol->provenance});
+    }
+    tsk_error_reset();
+    return {};
+  }
+
+  Result<std::unique_ptr<EntryReader>> open_reader(const Entry& entry) override {
+    if (entry.volume < 0 || static_cast<std::size_t>(entry.volume) >= fs_.size() ||
+        fs_[static_cast<std::size_t>(entry.volume)] == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument, "entry's volume holds no file system",
+                        entry.provenance.str());
+    }
+    TSK_FS_FILE* f =
+        tsk_fs_file_open_meta(fs_[static_cast<std::size_t>(entry.volume)], nullptr, entry.inode);
+    if (f == nullptr) {
+      return make_error(ErrorCode::kCorrupt, "cannot open metadata: " + tsk_error_text(),
+                        entry.provenance.str());
+    }
+    return std::unique_ptr<EntryReader>(std::make_unique<TskReader>(f, entry));
+  }
+
+ private:
+  struct WalkState {
+    TskEvidence* self;
+    const Volume* vol;
+    TSK_FS_INFO* fs;
+    const EntryCallback* on_entry;
+    const WarningCallback* on_warning;
+    bool stopped = false;
+  };
+
+  TskEvidence() = default;
+
+  Result<void> load_volumes();
+  void add_file_system_volume(Volume v, TSK_IMG_INFO* img, TSK_OFF_T offset, bool whole_image);
+  bool try_pool(const Volume& container, TSK_OFF_T offset);
+
+  static TSK_WALK_RET_ENUM walk_cb(TSK_FS_FILE* file, const char* path, void* ptr);
+  static bool emit(WalkState& st, TSK_FS_FILE* file, const char* path, const TSK_FS_ATTR* attr);
+
+  EvidenceInfo info_;
+  TSK_IMG_INFO* img_ = nullptr;
+  TSK_VS_INFO* vs_ = nullptr;
+  std::vector<const TSK_POOL_INFO*> pools_;
+  std::vector<TSK_IMG_INFO*> pool_imgs_;
+  std::vector<Volume> volumes_;
+  std::vector<TSK_FS_INFO*> fs_;  // parallel to volumes_; nullptr where no file system
+  std::vector<Warning> warnings_;
+};
+
+void TskEvidence::add_file_system_volume(Volume v, TSK_IMG_INFO* img, TSK_OFF_T offset,
+                                         bool whole_image) {
+  TSK_FS_INFO* fs = tsk_fs_open_img(img, offset, TSK_FS_TYPE_DETECT);
+  v.index = static_cast<int>(volumes_.size());
+  if (v.provenance.empty()) {
+    v.provenance = Provenance::evidence(info_.name)
+                       .child("vol", std::to_string(v.index) + "@" + std::to_string(v.offset));
+  }
+  if (fs != nullptr) {
+    v.kind = VolumeKind::kFileSystem;
+    v.fs_type = fs_type_name(fs->ftype);
+    v.fs_offset = static_cast<std::uint64_t>(offset);
+    volumes_.push_back(std::move(v));
+    fs_.push_back(fs);
+    return;
+  }
+  const std::string why = tsk_error_text();
+  if (try_pool(v, offset)) return;
+  if (whole_image) return;  // the caller decides what an unrecognised image means
+  v.kind = VolumeKind::kUnreadable;
+  warnings_.push_back(
+      Warning{"no file system could be opened in " + v.description + ": " + why, v.provenance});
+  volumes_.push_back(std::move(v));
+  fs_.push_back(nullptr);
+}
+
+// APFS containers are pools: each APFS volume inside is a file system of its own.
+bool TskEvidence::try_pool(const Volume& container, TSK_OFF_T offset) {
+  const TSK_POOL_INFO* pool = tsk_pool_open_img_sing(img_, offset, TSK_POOL_TYPE_DETECT);
+  if (pool == nullptr) {
+    tsk_error_reset();
+    return false;
+  }
+  pools_.push_back(pool);
+  int n = 0;
+  for (const TSK_POOL_VOLUME_INFO* pv = pool->vol_list; pv != nullptr; pv = pv->next, ++n) {
+    TSK_IMG_INFO* pimg = pool->get_img_info(pool, pv->block);
+    Volume v;
+    v.scheme = "apfs-pool";
+    v.offset = container.offset;
+    v.length = container.length;
+    v.description = std::string("APFS volume ") + (pv->desc != nullptr ? pv->desc : "") +
+                    " (block " + std::to_string(pv->block) + ")";
+    v.index = static_cast<int>(volumes_.size());
+    v.provenance = container.provenance.child("apfs", std::to_string(n));
+    if (pimg == nullptr) {
+      v.kind = VolumeKind::kUnreadable;
+      warnings_.push_back(Warning{"cannot open APFS volume: " + tsk_error_text(), v.provenance});
+      volumes_.push_back(std::move(v));
+      fs_.push_back(nullptr);
+      continue;
+    }
+    pool_imgs_.push_back(pimg);
+    TSK_FS_INFO* fs = tsk_fs_open_img(pimg, 0, TSK_FS_TYPE_APFS_DETECT);
+    if (fs == nullptr) {
+      v.kind = VolumeKind::kUnreadable;
+      warnings_.push_back(
+          Warning{"cannot open APFS file system: " + tsk_error_text(), v.provenance});
+      volumes_.push_back(std::move(v));
+      fs_.push_back(nullptr);
+      continue;
+    }
+    v.kind = VolumeKind::kFileSystem;
+    v.fs_type = fs_type_name(fs->ftype);
+    volumes_.push_back(std::move(v));
+    fs_.push_back(fs);
+  }
+  return true;
+}
+
+Result<void> TskEvidence::load_volumes() {
+  const auto root = Provenance::evidence(info_.name);
+  vs_ = tsk_vs_open(img_, 0, TSK_VS_TYPE_DETECT);
+  if (vs_ == nullptr) {
+    tsk_error_reset();
+    // No partition table: a file system (or pool) over the whole image.
+    Volume v;
+    v.scheme = "none";
+    v.offset = 0;
+    v.length = info_.size;
+    v.description = "whole image";
+    const std::size_t before = volumes_.size();
+    add_file_system_volume(v, img_, 0, /*whole_image=*/true);
+    if (volumes_.size() == before) {
+      return make_error(ErrorCode::kUnsupported,
+                        info_.path + ": no partition table, file system or pool recognised in " +
+                            image_format_name(info_.format) + " image of " +
+                            std::to_string(info_.size) + " bytes");
+    }
+    return {};
+  }
+  const char* scheme = vs_scheme_name(vs_->vstype);
+  for (TSK_PNUM_T i = 0; i < vs_->part_count; ++i) {
+    const TSK_VS_PART_INFO* p = tsk_vs_part_get(vs_, i);
+    if (p == nullptr) continue;
+    Volume v;
+    v.scheme = scheme;
+    v.offset = static_cast<std::uint64_t>(p->start) * vs_->block_size;
+    v.length = static_cast<std::uint64_t>(p->len) * vs_->block_size;
+    v.description = p->desc != nullptr ? p->desc : "";
+    if ((p->flags & TSK_VS_PART_FLAG_META) != 0) {
+      v.kind = VolumeKind::kMeta;
+    } else if ((p->flags & TSK_VS_PART_FLAG_UNALLOC) != 0) {
+      v.kind = VolumeKind::kUnallocated;
+    } else {
+      add_file_system_volume(std::move(v), img_, static_cast<TSK_OFF_T>(p->start) * vs_->block_size,
+                             /*whole_image=*/false);
+      continue;
+    }
+    v.index = static_cast<int>(volumes_.size());
+    v.provenance = root.child("vol", std::to_string(v.index) + "@" + std::to_string(v.offset));
+    volumes_.push_back(std::move(v));
+    fs_.push_back(nullptr);
+  }
+  return {};
+}
+
+TSK_WALK_RET_ENUM TskEvidence::walk_cb(TSK_FS_FILE* file, const char* path, void* ptr) {
+  auto& st = *static_cast<WalkState*>(ptr);
+  if (file->name == nullptr || TSK_FS_ISDOT(file->name->name)) return TSK_WALK_CONT;
+  // NTFS: one row per $DATA stream and per directory index, as fls prints them.
+  if (TSK_FS_TYPE_ISNTFS(st.fs->ftype) && file->meta != nullptr) {
+    bool printed = false;
+    const int cnt = tsk_fs_file_attr_getsize(file);
+    for (int i = 0; i < cnt; ++i) {
+      const TSK_FS_ATTR* a = tsk_fs_file_attr_get_idx(file, i);
+      if (a == nullptr) continue;
+      const bool data = a->type == TSK_FS_ATTR_TYPE_NTFS_DATA;
+      const bool index = a->type == TSK_FS_ATTR_TYPE_NTFS_IDXROOT;
+      const bool fname =
+          a->type == TSK_FS_ATTR_TYPE_NTFS_FNAME && a->id == file->meta->time2.ntfs.fn_id;
+      if (!data && !index && !fname) continue;
+      printed = true;
+      if (!emit(st, file, path, a)) return TSK_WALK_STOP;
+    }
+    if (!printed && !emit(st, file, path, nullptr)) return TSK_WALK_STOP;
+    return TSK_WALK_CONT;
+  }
+  return emit(st, file, path, nullptr) ? TSK_WALK_CONT : TSK_WALK_STOP;
+}
+
+bool TskEvidence::emit(WalkState& st, TSK_FS_FILE* file, const char* path,
+                       const TSK_FS_ATTR* attr) {
+  Entry e;
+  e.volume = st.vol->index;
+  e.name = file->name->name;
+  e.inode = file->name->meta_addr;
+  e.inode_str = std::to_string(e.inode);
+  const TSK_FS_META* m = file->meta;
+  e.has_meta = m != nullptr;
+  e.name_type = name_type_char(file->name->type);
+  if (m != nullptr) {
+    if (attr != nullptr && attr->type == TSK_FS_ATTR_TYPE_NTFS_DATA &&
+        TSK_FS_IS_DIR_META(m->type)) {
+      e.meta_type = 'r';  // a data stream on a directory is file content (fls does the same)
+    } else {
+      e.meta_type = m->type < TSK_FS_META_TYPE_STR_MAX ? tsk_fs_meta_type_str[m->type][0] : '-';
+    }
+    e.meta_allocated = (m->flags & TSK_FS_META_FLAG_ALLOC) != 0;
+    e.size = attr != nullptr ? static_cast<std::uint64_t>(attr->size)
+                             : static_cast<std::uint64_t>(m->size);
+    const auto t = st.fs->ftype;
+    if (attr != nullptr && attr->type == TSK_FS_ATTR_TYPE_NTFS_FNAME) {
+      e.times.modified = make_time(m->time2.ntfs.fn_mtime, m->time2.ntfs.fn_mtime_nano, 100);
+      e.times.accessed = make_time(m->time2.ntfs.fn_atime, m->time2.ntfs.fn_atime_nano, 100);
+      e.times.changed = make_time(m->time2.ntfs.fn_ctime, m->time2.ntfs.fn_ctime_nano, 100);
+      e.times.born = make_time(m->time2.ntfs.fn_crtime, m->time2.ntfs.fn_crtime_nano, 100);
+    } else {
+      e.times.modified = make_time(m->mtime, m->mtime_nano, precision_for(t, 'm'));
+      e.times.accessed = make_time(m->atime, m->atime_nano, precision_for(t, 'a'));
+      e.times.changed = make_time(m->ctime, m->ctime_nano, precision_for(t, 'c'));
+      e.times.born = make_time(m->crtime, m->crtime_nano, precision_for(t, 'b'));
+    }
+  }
+  e.deleted = (file->name->flags & TSK_FS_NAME_FLAG_UNALLOC) != 0;
+  std::string full = "/";
+  if (path != nullptr) full += path;
+  e.orphan = full.rfind("/$OrphanFiles/", 0) == 0;
+  full += e.name;
+  if (attr != nullptr) {
+    e.has_attr = true;
+    e.attr_type = static_cast<std::uint32_t>(attr->type);
+    e.attr_id = attr->id;
+    e.inode_str += "-" + std::to_string(e.attr_type) + "-" + std::to_string(e.attr_id);
+    if (attr->name != nullptr &&
+        (attr->type != TSK_FS_ATTR_TYPE_NTFS_IDXROOT || std::strcmp(attr->name, "$I30") != 0)) {
+      if (attr->type == TSK_FS_ATTR_TYPE_NTFS_DATA) e.ads = true;
+      full += ':';
+      full += attr->name;
+      e.name += ':';
+      e.name += attr->name;
+    }
+    e.file_name_times = attr->type == TSK_FS_ATTR_TYPE_NTFS_FNAME;
+  }
+  e.path = std::move(full);
+  e.provenance = st.vol->provenance.child(st.vol->fs_type, e.path + " (inode " + e.inode_str + ")");
+  return (*st.on_entry)(e) ? true : (st.stopped = true, false);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Evidence>> open_tsk_evidence(EvidenceInfo info) {
+  TSK_IMG_TYPE_ENUM type = TSK_IMG_TYPE_RAW;
+  switch (info.format) {
+    case ImageFormat::kRaw:
+    case ImageFormat::kSplitRaw:
+      type = TSK_IMG_TYPE_RAW;
+      break;
+    case ImageFormat::kEwf:
+      type = TSK_IMG_TYPE_EWF_EWF;
+      break;
+    case ImageFormat::kAff:
+      type = TSK_IMG_TYPE_AFF_ANY;
+      break;
+    case ImageFormat::kVmdk:
+      type = TSK_IMG_TYPE_VMDK_VMDK;
+      break;
+    case ImageFormat::kVhd:
+      type = TSK_IMG_TYPE_VHD_VHD;
+      break;
+    case ImageFormat::kFolder:
+      return make_error(ErrorCode::kInternal, "a folder is not a TSK image");
+  }
+  return TskEvidence::open(std::move(info), type);
+}
+
+std::string tsk_version() { return tsk_version_get_str(); }
+
+}  // namespace vigil::evidence
