@@ -343,7 +343,8 @@ Result<void> TskEvidence::load_volumes() {
 TSK_WALK_RET_ENUM TskEvidence::walk_cb(TSK_FS_FILE* file, const char* path, void* ptr) {
   auto& st = *static_cast<WalkState*>(ptr);
   if (file->name == nullptr || TSK_FS_ISDOT(file->name->name)) return TSK_WALK_CONT;
-  // NTFS: one row per $DATA stream and per directory index, as fls prints them.
+  // NTFS: one row per $DATA stream and per directory index, as fls prints them. (fls in TSK 4.11
+  // prints no $FILE_NAME rows from a dir walk; neither do we, so the listings stay comparable.)
   if (TSK_FS_TYPE_ISNTFS(st.fs->ftype) && file->meta != nullptr) {
     bool printed = false;
     const int cnt = tsk_fs_file_attr_getsize(file);
@@ -352,9 +353,7 @@ TSK_WALK_RET_ENUM TskEvidence::walk_cb(TSK_FS_FILE* file, const char* path, void
       if (a == nullptr) continue;
       const bool data = a->type == TSK_FS_ATTR_TYPE_NTFS_DATA;
       const bool index = a->type == TSK_FS_ATTR_TYPE_NTFS_IDXROOT;
-      const bool fname =
-          a->type == TSK_FS_ATTR_TYPE_NTFS_FNAME && a->id == file->meta->time2.ntfs.fn_id;
-      if (!data && !index && !fname) continue;
+      if (!data && !index) continue;
       printed = true;
       if (!emit(st, file, path, a)) return TSK_WALK_STOP;
     }
@@ -385,17 +384,10 @@ bool TskEvidence::emit(WalkState& st, TSK_FS_FILE* file, const char* path,
     e.size = attr != nullptr ? static_cast<std::uint64_t>(attr->size)
                              : static_cast<std::uint64_t>(m->size);
     const auto t = st.fs->ftype;
-    if (attr != nullptr && attr->type == TSK_FS_ATTR_TYPE_NTFS_FNAME) {
-      e.times.modified = make_time(m->time2.ntfs.fn_mtime, m->time2.ntfs.fn_mtime_nano, 100);
-      e.times.accessed = make_time(m->time2.ntfs.fn_atime, m->time2.ntfs.fn_atime_nano, 100);
-      e.times.changed = make_time(m->time2.ntfs.fn_ctime, m->time2.ntfs.fn_ctime_nano, 100);
-      e.times.born = make_time(m->time2.ntfs.fn_crtime, m->time2.ntfs.fn_crtime_nano, 100);
-    } else {
-      e.times.modified = make_time(m->mtime, m->mtime_nano, precision_for(t, 'm'));
-      e.times.accessed = make_time(m->atime, m->atime_nano, precision_for(t, 'a'));
-      e.times.changed = make_time(m->ctime, m->ctime_nano, precision_for(t, 'c'));
-      e.times.born = make_time(m->crtime, m->crtime_nano, precision_for(t, 'b'));
-    }
+    e.times.modified = make_time(m->mtime, m->mtime_nano, precision_for(t, 'm'));
+    e.times.accessed = make_time(m->atime, m->atime_nano, precision_for(t, 'a'));
+    e.times.changed = make_time(m->ctime, m->ctime_nano, precision_for(t, 'c'));
+    e.times.born = make_time(m->crtime, m->crtime_nano, precision_for(t, 'b'));
   }
   e.deleted = (file->name->flags & TSK_FS_NAME_FLAG_UNALLOC) != 0;
   std::string full = "/";
@@ -415,7 +407,6 @@ bool TskEvidence::emit(WalkState& st, TSK_FS_FILE* file, const char* path,
       e.name += ':';
       e.name += attr->name;
     }
-    e.file_name_times = attr->type == TSK_FS_ATTR_TYPE_NTFS_FNAME;
   }
   e.path = std::move(full);
   e.provenance = st.vol->provenance.child(st.vol->fs_type, e.path + " (inode " + e.inode_str + ")");

@@ -79,8 +79,6 @@ struct Entry {
   bool orphan = false;    // found only through $OrphanFiles
   bool ads = false;       // an NTFS alternate data stream
   bool has_meta = false;  // metadata was recoverable
-  // An NTFS $FILE_NAME row (as fls prints it): carries that attribute's MACB times; no content.
-  bool file_name_times = false;
   MacbTimes times;
 
   [[nodiscard]] bool is_regular() const { return meta_type == 'r'; }
