@@ -14,6 +14,8 @@ packages=(
   sleuthkit ewf-tools mtools dosfstools e2fsprogs ntfs-3g exfatprogs xorriso fdisk
   # pins the clock of tools that have no option for it (ewfacquire), so test images are byte-identical
   faketime
+  # libntfs-3g for testdata's NTFS populator (Debian's ntfs-3g has no rootless mkdir/rm tool)
+  ntfs-3g-dev
   # GIF writer for the synthetic picture generator (OpenCV 4.6 cannot encode GIF)
   libgif-dev
   # reference tools the tests and benchmarks compare against

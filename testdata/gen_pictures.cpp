@@ -10,7 +10,9 @@
 //       writes P0000.EXT ... cycling through scenes, sizes and formats (jpg png gif bmp webp tif)
 //   vigil_testpix one OUTFILE --seed N --size WxH [--scene NAME]
 //       writes one picture; the format follows OUTFILE's extension
+#include <fcntl.h>
 #include <gif_lib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -352,8 +354,15 @@ bool write_gif(const std::string& path, const cv::Mat& bgr) {
     }
   }
   int err = 0;
-  GifFileType* gif = EGifOpenFileName(path.c_str(), false, &err);
+  // giflib's EGifOpenFileName creates files mode 0600; open here so the umask decides, as for
+  // every other format.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  if (fd < 0) {
+    return false;
+  }
+  GifFileType* gif = EGifOpenFileHandle(fd, &err);
   if (gif == nullptr) {
+    ::close(fd);
     return false;
   }
   ColorMapObject* map = GifMakeMapObject(256, colours.data());
