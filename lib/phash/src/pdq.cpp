@@ -13,13 +13,17 @@
 #include <cmath>
 #include <numbers>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace vigil::phash {
 namespace {
 
-constexpr int kDown = 64;       // downsampled side
-constexpr int kDct = 16;        // DCT block side
-constexpr int kStripLanes = 8;  // rows filtered together in a row pass
-constexpr int kCliSide = 512;   // the reference CLI's pre-resize target
+constexpr int kDown = 64;        // downsampled side
+constexpr int kDct = 16;         // DCT block side
+constexpr int kStripLanes = 16;  // rows filtered together in a row pass (4 SSE vectors)
+constexpr int kCliSide = 512;    // the reference CLI's pre-resize target
 constexpr float kLumaR = 0.299f;
 constexpr float kLumaG = 0.587f;
 constexpr float kLumaB = 0.114f;
@@ -212,6 +216,79 @@ inline float luma_of(const std::uint8_t* p) {
          kLumaB * static_cast<float>(p[0]);
 }
 
+// The three products of luma_of, tabulated: each is rounded to float on its own in either form,
+// so (r + g) + b from the tables gives the same bits with three loads instead of three
+// conversions and multiplications.
+struct LumaTables {
+  std::array<float, 256> r{}, g{}, b{};
+  LumaTables() {
+    for (int v = 0; v < 256; ++v) {
+      r[v] = kLumaR * static_cast<float>(v);
+      g[v] = kLumaG * static_cast<float>(v);
+      b[v] = kLumaB * static_cast<float>(v);
+    }
+  }
+};
+
+const LumaTables& luma_tables() {
+  static const LumaTables t;
+  return t;
+}
+
+void luma_row_of(const std::uint8_t* __restrict p, int width, float* __restrict out) {
+  const LumaTables& t = luma_tables();
+  for (int c = 0; c < width; ++c, p += 3) out[c] = t.r[p[2]] + t.g[p[1]] + t.b[p[0]];
+}
+
+// Rows -> strip: rows[l][c] (l < kStripLanes) to strip[c * kStripLanes + l]. Pure data
+// movement; with SSE2 it moves 4 x 4 blocks through registers.
+void rows_to_strip(const float* const* rows, int width, float* __restrict strip) {
+  int c = 0;
+#if defined(__SSE2__)
+  for (; c + 4 <= width; c += 4) {
+    for (int l = 0; l < kStripLanes; l += 4) {
+      __m128 r0 = _mm_loadu_ps(rows[l] + c);
+      __m128 r1 = _mm_loadu_ps(rows[l + 1] + c);
+      __m128 r2 = _mm_loadu_ps(rows[l + 2] + c);
+      __m128 r3 = _mm_loadu_ps(rows[l + 3] + c);
+      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+      float* dst = strip + static_cast<std::size_t>(c) * kStripLanes + l;
+      _mm_storeu_ps(dst, r0);
+      _mm_storeu_ps(dst + kStripLanes, r1);
+      _mm_storeu_ps(dst + 2 * kStripLanes, r2);
+      _mm_storeu_ps(dst + 3 * kStripLanes, r3);
+    }
+  }
+#endif
+  for (; c < width; ++c)
+    for (int l = 0; l < kStripLanes; ++l)
+      strip[static_cast<std::size_t>(c) * kStripLanes + l] = rows[l][c];
+}
+
+// Strip -> rows, the inverse of rows_to_strip.
+void strip_to_rows(const float* __restrict strip, int width, float* const* rows) {
+  int c = 0;
+#if defined(__SSE2__)
+  for (; c + 4 <= width; c += 4) {
+    for (int l = 0; l < kStripLanes; l += 4) {
+      const float* src = strip + static_cast<std::size_t>(c) * kStripLanes + l;
+      __m128 r0 = _mm_loadu_ps(src);
+      __m128 r1 = _mm_loadu_ps(src + kStripLanes);
+      __m128 r2 = _mm_loadu_ps(src + 2 * kStripLanes);
+      __m128 r3 = _mm_loadu_ps(src + 3 * kStripLanes);
+      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+      _mm_storeu_ps(rows[l] + c, r0);
+      _mm_storeu_ps(rows[l + 1] + c, r1);
+      _mm_storeu_ps(rows[l + 2] + c, r2);
+      _mm_storeu_ps(rows[l + 3] + c, r3);
+    }
+  }
+#endif
+  for (; c < width; ++c)
+    for (int l = 0; l < kStripLanes; ++l)
+      rows[l][c] = strip[static_cast<std::size_t>(c) * kStripLanes + l];
+}
+
 // The 64 sample positions along an axis of length n: pixel centres, (int)((i + 0.5) * n / 64).
 std::array<int, kDown> sample_positions(int n) {
   std::array<int, kDown> pos{};
@@ -262,60 +339,66 @@ bool pdq_bit(const Hash256& hash, int k) {
 
 namespace {
 
-// The whole pipeline after luminance, shared by both entry points. load_strip(r0, n, dst) writes
-// rows r0..r0+n-1 of the luminance plane transposed into dst ([column][kStripLanes]).
-template <class LoadStrip>
-PdqResult hash_plane(int width, int height, const PdqOptions& options, LoadStrip load_strip,
-                     std::vector<float>& work_a, std::vector<float>& work_b,
-                     std::vector<float>& strip_a, std::vector<float>& strip_b,
-                     std::vector<float>& sums, std::vector<float>& sampled) {
+// The whole pipeline after luminance, shared by both entry points. luma_row(r, tmp) returns the
+// luminance of row r, either a pointer into a plane or tmp (width floats) filled on the spot.
+template <class Scratch, class LumaRow>
+PdqResult hash_plane(int width, int height, const PdqOptions& options, LumaRow luma_row,
+                     Scratch& s) {
   PdqResult r;
   r.pipeline = std::string(pdq_pipeline_name(options.pipeline));
-  const auto area = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
   const auto w = static_cast<std::size_t>(width);
+  const auto area = w * static_cast<std::size_t>(height);
   const int row_window = window_size(width);
   const int col_window = window_size(height);
   const auto rows_at = sample_positions(height);
   const auto cols_at = sample_positions(width);
 
-  work_a.resize(area);
-  work_b.resize(area);
-  strip_a.assign(w * kStripLanes, 0.0f);
-  strip_b.resize(w * kStripLanes);
-  sums.resize(std::max<std::size_t>(w, kDown));
-  sampled.resize(static_cast<std::size_t>(height) * kDown * 2);
-  float* g = sampled.data();                                              // [row][64] after pass 3
-  float* g2 = sampled.data() + static_cast<std::size_t>(height) * kDown;  // after pass 4
+  s.work_a.resize(area);
+  s.work_b.resize(area);
+  s.strip_a.resize(w * kStripLanes);
+  s.strip_b.resize(w * kStripLanes);
+  s.sums.resize(std::max<std::size_t>(w, kDown));
+  s.sampled.resize(static_cast<std::size_t>(height) * kDown * 2);
+  // kStripLanes row buffers for luminance computed on the spot, plus one zero row and one
+  // discard row for the lanes past the last row of the picture.
+  s.rows.assign(w * (kStripLanes + 2), 0.0f);
+  float* zero_row = s.rows.data() + w * kStripLanes;
+  float* discard_row = zero_row + w;
+  float* g = s.sampled.data();                                              // [row][64], pass 3
+  float* g2 = s.sampled.data() + static_cast<std::size_t>(height) * kDown;  // pass 4
+  std::array<const float*, kStripLanes> in_rows{};
+  std::array<float*, kStripLanes> out_rows{};
 
-  // Pass 1 (rows) from the luminance, strip by strip, into work_a.
+  // Pass 1 (rows) from the luminance, a strip of rows at a time, into work_a.
   for (int r0 = 0; r0 < height; r0 += kStripLanes) {
     const int n = std::min(kStripLanes, height - r0);
-    load_strip(r0, n, strip_a.data());
-    box_pass<kStripLanes>(strip_a.data(), strip_b.data(), width, kStripLanes, row_window,
-                          sums.data());
-    for (int l = 0; l < n; ++l) {
-      float* dst = work_a.data() + static_cast<std::size_t>(r0 + l) * w;
-      for (std::size_t c = 0; c < w; ++c) dst[c] = strip_b[c * kStripLanes + l];
+    for (int l = 0; l < kStripLanes; ++l) {
+      in_rows[l] = l < n ? luma_row(r0 + l, s.rows.data() + w * l) : zero_row;
+      out_rows[l] = l < n ? s.work_a.data() + static_cast<std::size_t>(r0 + l) * w : discard_row;
     }
+    rows_to_strip(in_rows.data(), width, s.strip_a.data());
+    box_pass<kStripLanes>(s.strip_a.data(), s.strip_b.data(), width, kStripLanes, row_window,
+                          s.sums.data());
+    strip_to_rows(s.strip_b.data(), width, out_rows.data());
   }
   // Pass 2 (columns): all columns are lanes of one pass, so every access is contiguous.
-  box_pass<0>(work_a.data(), work_b.data(), height, width, col_window, sums.data());
+  box_pass<0>(s.work_a.data(), s.work_b.data(), height, width, col_window, s.sums.data());
   // Pass 3 (rows): computed in full (the running sums need every sample) but only the 64
   // sampled columns are kept.
   for (int r0 = 0; r0 < height; r0 += kStripLanes) {
     const int n = std::min(kStripLanes, height - r0);
-    for (std::size_t c = 0; c < w; ++c)
-      for (int l = 0; l < n; ++l)
-        strip_a[c * kStripLanes + l] = work_b[static_cast<std::size_t>(r0 + l) * w + c];
-    box_pass<kStripLanes>(strip_a.data(), strip_b.data(), width, kStripLanes, row_window,
-                          sums.data());
+    for (int l = 0; l < kStripLanes; ++l)
+      in_rows[l] = l < n ? s.work_b.data() + static_cast<std::size_t>(r0 + l) * w : zero_row;
+    rows_to_strip(in_rows.data(), width, s.strip_a.data());
+    box_pass<kStripLanes>(s.strip_a.data(), s.strip_b.data(), width, kStripLanes, row_window,
+                          s.sums.data());
     for (int l = 0; l < n; ++l)
       for (int j = 0; j < kDown; ++j)
         g[static_cast<std::size_t>(r0 + l) * kDown + j] =
-            strip_b[static_cast<std::size_t>(cols_at[j]) * kStripLanes + l];
+            s.strip_b[static_cast<std::size_t>(cols_at[j]) * kStripLanes + l];
   }
   // Pass 4 (columns) over the 64 kept columns only.
-  box_pass<kDown>(g, g2, height, kDown, col_window, sums.data());
+  box_pass<kDown>(g, g2, height, kDown, col_window, s.sums.data());
 
   std::array<float, kDown * kDown> down{};
   for (int i = 0; i < kDown; ++i)
@@ -364,24 +447,18 @@ PdqResult PdqHasher::hash_luma(std::span<const float> luma, int width, int heigh
   const float* src = luma.data();
   std::size_t stride = static_cast<std::size_t>(width);
   if (needs_cli_resize(options_, width, height)) {
-    luma_.resize(static_cast<std::size_t>(kCliSide) * kCliSide);
+    scratch_.luma.resize(static_cast<std::size_t>(kCliSide) * kCliSide);
     for (int y = 0; y < kCliSide; ++y) {
       const float* row = src + static_cast<std::size_t>(cli_source(y, height)) * stride;
       for (int x = 0; x < kCliSide; ++x)
-        luma_[static_cast<std::size_t>(y) * kCliSide + x] = row[cli_source(x, width)];
+        scratch_.luma[static_cast<std::size_t>(y) * kCliSide + x] = row[cli_source(x, width)];
     }
-    src = luma_.data();
+    src = scratch_.luma.data();
     width = height = kCliSide;
     stride = kCliSide;
   }
-  auto load = [src, stride, width](int r0, int n, float* dst) {
-    for (int l = 0; l < n; ++l) {
-      const float* row = src + static_cast<std::size_t>(r0 + l) * stride;
-      for (int c = 0; c < width; ++c) dst[static_cast<std::size_t>(c) * kStripLanes + l] = row[c];
-    }
-  };
-  return hash_plane(width, height, options_, load, work_a_, work_b_, strip_a_, strip_b_, sums_,
-                    sampled_);
+  auto row = [src, stride](int r, float*) { return src + static_cast<std::size_t>(r) * stride; };
+  return hash_plane(width, height, options_, row, scratch_);
 }
 
 PdqResult PdqHasher::hash_bgr(const std::uint8_t* bgr, int width, int height, std::size_t stride) {
@@ -389,37 +466,30 @@ PdqResult PdqHasher::hash_bgr(const std::uint8_t* bgr, int width, int height, st
     return too_small_result(options_);
   const bool grey = is_grey(bgr, width, height, stride);
   if (needs_cli_resize(options_, width, height)) {
-    // Resample first (nearest neighbour commutes with the per-pixel luminance).
-    luma_.resize(static_cast<std::size_t>(kCliSide) * kCliSide);
+    // Resample first: nearest neighbour commutes with the per-pixel luminance.
+    scratch_.luma.resize(static_cast<std::size_t>(kCliSide) * kCliSide);
     for (int y = 0; y < kCliSide; ++y) {
       const std::uint8_t* row = bgr + static_cast<std::size_t>(cli_source(y, height)) * stride;
       for (int x = 0; x < kCliSide; ++x) {
         const std::uint8_t* p = row + static_cast<std::size_t>(cli_source(x, width)) * 3;
-        luma_[static_cast<std::size_t>(y) * kCliSide + x] =
+        scratch_.luma[static_cast<std::size_t>(y) * kCliSide + x] =
             grey ? static_cast<float>(p[0]) : luma_of(p);
       }
     }
-    const PdqOptions saved = options_;
-    options_.pipeline = PdqPipeline::kCanonical;  // already resized
-    PdqResult r = hash_luma(luma_, kCliSide, kCliSide);
-    options_ = saved;
-    r.pipeline = std::string(pdq_pipeline_name(options_.pipeline));
-    return r;
+    const float* src = scratch_.luma.data();
+    auto row = [src](int r, float*) { return src + static_cast<std::size_t>(r) * kCliSide; };
+    return hash_plane(kCliSide, kCliSide, options_, row, scratch_);
   }
-  auto load = [bgr, stride, width, grey](int r0, int n, float* dst) {
-    for (int l = 0; l < n; ++l) {
-      const std::uint8_t* row = bgr + static_cast<std::size_t>(r0 + l) * stride;
-      if (grey) {
-        for (int c = 0; c < width; ++c)
-          dst[static_cast<std::size_t>(c) * kStripLanes + l] = static_cast<float>(row[3 * c]);
-      } else {
-        for (int c = 0; c < width; ++c)
-          dst[static_cast<std::size_t>(c) * kStripLanes + l] = luma_of(row + 3 * c);
-      }
+  auto row = [bgr, stride, width, grey](int r, float* tmp) -> const float* {
+    const std::uint8_t* p = bgr + static_cast<std::size_t>(r) * stride;
+    if (grey) {
+      for (int c = 0; c < width; ++c) tmp[c] = static_cast<float>(p[3 * c]);
+    } else {
+      luma_row_of(p, width, tmp);
     }
+    return tmp;
   };
-  return hash_plane(width, height, options_, load, work_a_, work_b_, strip_a_, strip_b_, sums_,
-                    sampled_);
+  return hash_plane(width, height, options_, row, scratch_);
 }
 
 PdqResult pdq_from_luma(std::span<const float> luma, int width, int height,

@@ -84,14 +84,12 @@ class PdqHasher {
   PdqResult hash_bgr(const std::uint8_t* bgr, int width, int height, std::size_t stride);
 
  private:
+  // Buffers reused between pictures: two full-size planes, row strips, the 64 kept columns.
+  struct Scratch {
+    std::vector<float> luma, work_a, work_b, strip_a, strip_b, sums, sampled, rows;
+  };
   PdqOptions options_;
-  std::vector<float> luma_;
-  std::vector<float> work_a_;
-  std::vector<float> work_b_;
-  std::vector<float> strip_a_;
-  std::vector<float> strip_b_;
-  std::vector<float> sums_;
-  std::vector<float> sampled_;
+  Scratch scratch_;
 };
 
 // One-shot convenience over PdqHasher.
