@@ -1,0 +1,219 @@
+#include "vigil/sniff/sniff.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+#include <vector>
+
+#include "vigil/core/byte_reader.hpp"
+
+namespace vigil::sniff {
+namespace {
+
+constexpr ContentType kJpeg{"jpeg", Category::kImage, "image/jpeg"};
+constexpr ContentType kPng{"png", Category::kImage, "image/png"};
+constexpr ContentType kGif{"gif", Category::kImage, "image/gif"};
+constexpr ContentType kBmp{"bmp", Category::kImage, "image/bmp"};
+constexpr ContentType kTiff{"tiff", Category::kImage, "image/tiff"};
+constexpr ContentType kWebp{"webp", Category::kImage, "image/webp"};
+constexpr ContentType kHeic{"heic", Category::kImage, "image/heic"};
+constexpr ContentType kAvif{"avif", Category::kImage, "image/avif"};
+constexpr ContentType kIco{"ico", Category::kImage, "image/vnd.microsoft.icon"};
+constexpr ContentType kMp4{"mp4", Category::kVideo, "video/mp4"};
+constexpr ContentType kMov{"mov", Category::kVideo, "video/quicktime"};
+constexpr ContentType k3gp{"3gp", Category::kVideo, "video/3gpp"};
+constexpr ContentType kAvi{"avi", Category::kVideo, "video/x-msvideo"};
+constexpr ContentType kMkv{"matroska", Category::kVideo, "video/x-matroska"};
+constexpr ContentType kWebm{"webm", Category::kVideo, "video/webm"};
+constexpr ContentType kAsf{"asf", Category::kVideo, "video/x-ms-asf"};
+constexpr ContentType kFlv{"flv", Category::kVideo, "video/x-flv"};
+constexpr ContentType kMpegPs{"mpeg-ps", Category::kVideo, "video/mpeg"};
+constexpr ContentType kMpegTs{"mpeg-ts", Category::kVideo, "video/mp2t"};
+constexpr ContentType kZip{"zip", Category::kArchive, "application/zip"};
+constexpr ContentType kRar{"rar", Category::kArchive, "application/vnd.rar"};
+constexpr ContentType k7z{"7z", Category::kArchive, "application/x-7z-compressed"};
+constexpr ContentType kThumbcache{"thumbcache", Category::kThumbnailCache,
+                                  "application/x-windows-thumbcache"};
+constexpr ContentType kThumbsDb{"thumbsdb", Category::kThumbnailCache,
+                                "application/x-windows-thumbsdb"};
+constexpr ContentType kOle{"ole2", Category::kContainer, "application/x-ole-storage"};
+constexpr ContentType kSqlite{"sqlite", Category::kDatabase, "application/vnd.sqlite3"};
+constexpr ContentType kEse{"ese", Category::kDatabase, "application/x-ese-database"};
+constexpr ContentType kUnknown{};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// ISO BMFF: 'ftyp' box at offset 4; the major brand and compatible brands name the format.
+ContentType from_ftyp(const ByteReader& r) {
+  ByteReader box = r;
+  const std::uint32_t size = box.read_be<std::uint32_t>();
+  if (!box.ok() || !r.matches(4, "ftyp")) return kUnknown;
+  const std::size_t end = std::min<std::size_t>(size < 16 ? 16 : size, r.size());
+  auto brand_at = [&r](std::size_t off) -> std::string {
+    auto b = r.at(off, 4);
+    return b ? std::string(reinterpret_cast<const char*>(b->data()), 4) : std::string();
+  };
+  std::vector<std::string> brands{brand_at(8)};
+  for (std::size_t off = 16; off + 4 <= end; off += 4) brands.push_back(brand_at(off));
+  auto has = [&brands](std::initializer_list<const char*> set) {
+    return std::any_of(brands.begin(), brands.end(), [&set](const std::string& b) {
+      return std::any_of(set.begin(), set.end(), [&b](const char* s) { return b == s; });
+    });
+  };
+  // The major brand decides first; compatible brands only when it is generic.
+  const std::string& major = brands[0];
+  if (major == "avif" || major == "avis") return kAvif;
+  if (major == "heic" || major == "heix" || major == "heim" || major == "heis" || major == "hevc" ||
+      major == "hevx")
+    return kHeic;
+  if (major == "qt  ") return kMov;
+  if (major.rfind("3g", 0) == 0) return k3gp;
+  if (major == "mif1" || major == "msf1") return has({"avif"}) ? kAvif : kHeic;
+  if (has({"avif"})) return kAvif;
+  if (has({"heic", "heix"})) return kHeic;
+  return kMp4;
+}
+
+bool is_mpeg_ts(const ByteReader& r) {
+  // Sync byte 0x47 at the start of at least four consecutive 188-byte packets.
+  if (r.size() < 188 * 3 + 1) return false;
+  for (std::size_t off = 0; off < 188 * 4 && off < r.size(); off += 188)
+    if (!r.matches(off, "\x47")) return false;
+  return true;
+}
+
+bool is_bmp(const ByteReader& r) {
+  if (!r.matches(0, "BM") || r.size() < 26) return false;
+  ByteReader h = r;
+  h.seek(14);
+  const auto dib = h.read_le<std::uint32_t>();
+  // Known DIB header sizes: core 12, info 40, v2 52, v3 56, v4 108, v5 124, OS/2 64.
+  return dib == 12 || dib == 40 || dib == 52 || dib == 56 || dib == 64 || dib == 108 || dib == 124;
+}
+
+bool is_ico(const ByteReader& r) {
+  if (r.size() < 22 || !r.matches(0, std::string_view("\x00\x00\x01\x00", 4))) return false;
+  ByteReader h = r;
+  h.seek(4);
+  const auto count = h.read_le<std::uint16_t>();
+  h.seek(6 + 4);  // first directory entry: width, height, colours, reserved, planes
+  const auto planes = h.read_le<std::uint16_t>();
+  return count > 0 && count < 256 && planes <= 1;
+}
+
+}  // namespace
+
+const char* category_name(Category c) {
+  switch (c) {
+    case Category::kUnknown:
+      return "unknown";
+    case Category::kImage:
+      return "image";
+    case Category::kVideo:
+      return "video";
+    case Category::kArchive:
+      return "archive";
+    case Category::kThumbnailCache:
+      return "thumbnail-cache";
+    case Category::kDatabase:
+      return "database";
+    case Category::kContainer:
+      return "container";
+  }
+  return "unknown";
+}
+
+ContentType sniff(std::span<const std::uint8_t> head, std::string_view name) {
+  const ByteReader r(head);
+  if (r.matches(0, "\xFF\xD8\xFF")) return kJpeg;
+  if (r.matches(0, "\x89PNG\r\n\x1A\n")) return kPng;
+  if (r.matches(0, "GIF87a") || r.matches(0, "GIF89a")) return kGif;
+  if (r.matches(0, std::string_view("II*\0", 4)) || r.matches(0, std::string_view("MM\0*", 4)))
+    return kTiff;
+  if (r.matches(0, "RIFF") && r.matches(8, "WEBP")) return kWebp;
+  if (r.matches(0, "RIFF") && r.matches(8, "AVI ")) return kAvi;
+  if (r.matches(4, "ftyp")) {
+    const auto t = from_ftyp(r);
+    if (t.category != Category::kUnknown) return t;
+  }
+  // QuickTime files without 'ftyp' start with a moov/mdat/wide/free atom.
+  if (r.size() >= 8 && (r.matches(4, "moov") || r.matches(4, "mdat") || r.matches(4, "wide")))
+    return kMov;
+  if (r.matches(0, "\x1A\x45\xDF\xA3")) {
+    // EBML DocType appears in the header: "webm" or "matroska".
+    const std::string_view text(reinterpret_cast<const char*>(head.data()),
+                                std::min<std::size_t>(head.size(), 64));
+    return text.find("webm") != std::string_view::npos ? kWebm : kMkv;
+  }
+  if (r.matches(0, "\x30\x26\xB2\x75\x8E\x66\xCF\x11\xA6\xD9\x00\xAA\x00\x62\xCE\x6C")) return kAsf;
+  if (r.matches(0, "FLV\x01")) return kFlv;
+  if (r.matches(0, std::string_view("\x00\x00\x01\xBA", 4))) return kMpegPs;
+  if (is_mpeg_ts(r)) return kMpegTs;
+  if (r.matches(0, "PK\x03\x04") || r.matches(0, "PK\x05\x06") || r.matches(0, "PK\x07\x08"))
+    return kZip;
+  if (r.matches(0, "Rar!\x1A\x07")) return kRar;
+  if (r.matches(0, "7z\xBC\xAF\x27\x1C")) return k7z;
+  if (r.matches(0, "CMMM")) return kThumbcache;
+  if (r.matches(0, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) {
+    return lower(name) == "thumbs.db" ? kThumbsDb : kOle;
+  }
+  if (r.matches(0, std::string_view("SQLite format 3\0", 16))) return kSqlite;
+  if (r.matches(4, "\xEF\xCD\xAB\x89")) return kEse;
+  if (is_bmp(r)) return kBmp;
+  if (is_ico(r)) return kIco;
+  return kUnknown;
+}
+
+bool extension_mismatch(const ContentType& type, std::string_view name) {
+  if (type.category == Category::kUnknown) return false;
+  const auto dot = name.find_last_of('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == name.size()) return false;
+  std::string ext = lower(name.substr(dot + 1));
+  // An NTFS stream name (file.jpg:stream) has no extension of its own.
+  if (ext.find(':') != std::string::npos) return false;
+  struct Allowed {
+    std::string_view type;
+    std::array<std::string_view, 8> exts;
+  };
+  static constexpr std::array<Allowed, 26> kAllowed{{
+      {"jpeg", {"jpg", "jpeg", "jpe", "jfif", "jif", "thm"}},
+      {"png", {"png", "apng"}},
+      {"gif", {"gif"}},
+      {"bmp", {"bmp", "dib"}},
+      {"tiff", {"tif", "tiff", "dng", "nef", "cr2", "arw", "orf"}},
+      {"webp", {"webp"}},
+      {"heic", {"heic", "heif", "hif"}},
+      {"avif", {"avif", "avifs"}},
+      {"ico", {"ico", "cur"}},
+      {"mp4", {"mp4", "m4v", "m4a", "f4v", "mp4v", "mov", "3gp"}},
+      {"mov", {"mov", "qt", "mp4", "m4v"}},
+      {"3gp", {"3gp", "3g2", "3gpp", "mp4"}},
+      {"avi", {"avi", "divx"}},
+      {"matroska", {"mkv", "mka", "mks", "mk3d", "webm"}},
+      {"webm", {"webm", "mkv"}},
+      {"asf", {"asf", "wmv", "wma"}},
+      {"flv", {"flv"}},
+      {"mpeg-ps", {"mpg", "mpeg", "vob", "mpe", "m2p"}},
+      {"mpeg-ts", {"ts", "mts", "m2ts", "tsv"}},
+      {"zip", {"zip", "docx", "xlsx", "pptx", "jar", "apk", "odt", "epub"}},
+      {"rar", {"rar"}},
+      {"7z", {"7z"}},
+      {"thumbcache", {"db"}},
+      {"thumbsdb", {"db"}},
+      {"sqlite", {"db", "sqlite", "sqlite3", "sqlitedb", "db3", "sdb"}},
+      {"ese", {"edb", "dat"}},
+  }};
+  for (const auto& a : kAllowed) {
+    if (a.type != type.name) continue;
+    return std::none_of(a.exts.begin(), a.exts.end(),
+                        [&ext](std::string_view e) { return !e.empty() && e == ext; });
+  }
+  return false;  // ole2 and others: too many legitimate extensions to judge
+}
+
+}  // namespace vigil::sniff
