@@ -47,6 +47,12 @@ frozen() { faketime -f "$kFakeTime" "$@"; }
 
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
+# Every file this script writes into OUT (OUT may hold other things, e.g. a CMake binary folder).
+readonly OUTPUTS=(fat32.raw ntfs.raw ext4.raw exfat.raw iso9660.iso gpt.raw mbr.raw
+  gpt_split.raw.001 gpt_split.raw.002 gpt_split.raw.003 gpt.E01 gpt.E02 gpt.E03
+  gpt_corrupt.E01 gpt_corrupt.E02 gpt_corrupt.E03 gpt_truncated.E01 gpt_truncated.E02
+  gpt_truncated.E03)
+for f in "${OUTPUTS[@]}" MANIFEST; do rm -f "$OUT/$f"; done
 WORK="$OUT/.work"
 rm -rf "$WORK"
 mkdir -p "$WORK/pix"
@@ -347,7 +353,7 @@ build_bad_e01() {
 # 10. MANIFEST: every image's SHA-256, how partitions map to the stand-alone file-system images,
 # the E01 media hashes and expected verification results, and every planted entry with its size
 # and content SHA-256 (taken from the staged source, i.e. what was written, not what was read).
-sha() { sha256sum "$1" | cut -d' ' -f1; }
+sha() { sha256sum <"$1" | cut -d" " -f1; }  # stdin: a name with a newline would be escaped
 write_manifest() {
   local m="$OUT/MANIFEST" f kind img where state type src path rel
   {
@@ -359,8 +365,7 @@ write_manifest() {
     printf '# ewfverify  EWF-FIRST-SEGMENT pass|fail\n'
     printf '# damage     FILE WHAT\n'
     printf '# entry      FS-IMAGE keep|del TYPE SIZE SHA256 PATH   (TYPE dir: SIZE and SHA256 are -)\n'
-    for f in $(cd "$OUT" && ls | LC_ALL=C sort); do
-      [ "$f" = MANIFEST ] && continue
+    for f in $(printf '%s\n' "${OUTPUTS[@]}" | LC_ALL=C sort); do
       printf 'image\t%s\t%s\t%s\n' "$f" "$(stat -c %s "$OUT/$f")" "$(sha "$OUT/$f")"
     done
     printf 'partition\tgpt.raw\t2048\t81920\tfat32.raw\n'
@@ -412,6 +417,11 @@ build_mbr
 build_split
 build_e01
 build_bad_e01
+for f in "${OUTPUTS[@]}"; do [ -f "$OUT/$f" ] || die "expected output $f was not written"; done
+for f in "$OUT"/gpt.E?? "$OUT"/gpt_split.raw.*; do
+  printf '%s\n' "${OUTPUTS[@]}" | grep -qx "$(basename "$f")" ||
+    die "unexpected output $(basename "$f"): update OUTPUTS (segment or split count changed)"
+done
 write_manifest
 rm -rf "$WORK"
 echo "testdata/build.sh: images and MANIFEST written to $OUT"
