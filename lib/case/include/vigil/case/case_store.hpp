@@ -1,0 +1,133 @@
+// The case store: one SQLite database (WAL) per case folder holding evidence, runs, items with
+// their digests, warnings and a hash-chained audit log. Writes are batched in transactions; a
+// batch is all or nothing, so a scan killed at any moment leaves a consistent store that the
+// next run resumes from. Item rows carry nothing run-specific (no run id, no wall-clock time),
+// so a resumed scan ends with the same item rows as an uninterrupted one.
+//
+// Thread contract: a CaseStore is used by one thread (the pipeline's single writer stage).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "vigil/core/result.hpp"
+#include "vigil/core/time.hpp"
+
+struct sqlite3;
+
+namespace vigil::case_store {
+
+inline constexpr int kSchemaVersion = 1;
+inline constexpr const char* kDatabaseName = "case.sqlite";
+
+struct RunRecord {
+  std::string started_utc;
+  std::string tool_version;
+  std::string git_commit;
+  std::string library_versions;  // JSON object
+  std::string host;
+  std::string command_line;  // JSON array of arguments
+  std::string settings;      // canonical JSON of every effective setting
+};
+
+struct EvidenceRecord {
+  std::string path;
+  std::string name;
+  std::string format;
+  std::uint64_t size = 0;
+  std::string segments;  // JSON array
+  std::string stored_md5, stored_sha1;
+};
+
+struct VolumeRecord {
+  std::int64_t evidence_id = 0;
+  int index = 0;
+  std::string scheme, kind, fs_type, description, provenance;
+  std::uint64_t offset = 0, length = 0;
+};
+
+struct ItemRecord {
+  std::int64_t evidence_id = 0;
+  std::string provenance;  // unique key
+  int volume = 0;
+  std::string fs_type;
+  std::uint64_t inode = 0;
+  std::string inode_str;
+  std::string path;  // raw bytes (stored as BLOB when not UTF-8)
+  std::string name;
+  std::uint64_t size = 0;
+  char name_type = '-', meta_type = '-';
+  bool deleted = false, orphan = false, ads = false, meta_allocated = false;
+  bool extension_mismatch = false;
+  std::string content_type;  // sniff name ("jpeg", ...), "" when not read
+  std::string category;      // sniff category
+  MacbTimes times;
+  std::string status;  // "ok", "error" (digests left empty), "not-read" (no content)
+  std::uint64_t bytes_read = 0;
+  std::string xxh3_128, md5, sha1, sha256;  // lower-case hex; empty = not computed
+};
+
+struct WarningRecord {
+  std::string provenance;
+  std::string code;
+  std::string message;
+};
+
+class CaseStore {
+ public:
+  // Opens (creating when asked) DIR/case.sqlite. Fails with kUnsupported when the store's
+  // schema is newer than this build, kBusy when another process holds the case.
+  static Result<std::unique_ptr<CaseStore>> open(const std::string& dir, bool create);
+  ~CaseStore();
+  CaseStore(const CaseStore&) = delete;
+  CaseStore& operator=(const CaseStore&) = delete;
+
+  [[nodiscard]] int schema_version() const;
+
+  Result<std::int64_t> begin_run(const RunRecord& run);
+  Result<void> end_run(std::int64_t run_id, const std::string& status,
+                       const std::string& finished_utc, const std::string& summary_json);
+
+  // Returns the id of the evidence with this path, adding it if new.
+  Result<std::int64_t> add_evidence(const EvidenceRecord& ev);
+  Result<void> set_evidence_verification(std::int64_t evidence_id, const std::string& md5,
+                                         const std::string& sha1, const std::string& sha256,
+                                         const std::string& result);
+  Result<void> add_volume(const VolumeRecord& v);  // idempotent per (evidence, index)
+
+  // Provenance keys of items already recorded for this evidence (a resumed scan skips them).
+  Result<std::unordered_set<std::string>> recorded_items(std::int64_t evidence_id);
+
+  // Batched writes: everything between begin_batch and commit_batch lands together or not at all.
+  Result<void> begin_batch();
+  Result<void> add_item(const ItemRecord& item);
+  Result<void> add_warning(const WarningRecord& w);  // idempotent per (provenance, message)
+  Result<void> commit_batch();
+
+  // Appends to the audit log; each row's hash covers the previous row's hash.
+  Result<void> audit(std::int64_t run_id, const std::string& time_utc, const std::string& action,
+                     const std::string& details);
+  // Recomputes the chain; an Error names the first row that does not match.
+  Result<std::size_t> verify_audit_chain();
+
+  sqlite3* handle() { return db_; }
+
+ private:
+  CaseStore() = default;
+  Result<void> exec(const char* sql);
+  Result<void> migrate();
+  struct Statements;
+  sqlite3* db_ = nullptr;
+  int lock_fd_ = -1;
+  std::unique_ptr<Statements> st_;
+};
+
+// The current time in UTC, ISO 8601 with microseconds (or the pinned time when
+// SOURCE_DATE_EPOCH is set, so that CI runs are reproducible).
+std::string now_utc();
+
+}  // namespace vigil::case_store

@@ -1,0 +1,121 @@
+#include "vigil/case/case_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace vigil::case_store {
+namespace {
+
+class CaseStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "vigil-case-XXXXXX").string();
+    dir_ = ::mkdtemp(tmpl.data());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+ItemRecord item(std::int64_t ev, const std::string& prov) {
+  ItemRecord it;
+  it.evidence_id = ev;
+  it.provenance = prov;
+  it.path = "/a\xff.jpg";  // not UTF-8: kept as bytes
+  it.name = "a\xff.jpg";
+  it.status = "ok";
+  it.xxh3_128 = "00112233445566778899aabbccddeeff";
+  it.times.modified = Timestamp{1'700'000'000, 123'456'700, 100};
+  return it;
+}
+
+}  // namespace
+
+TEST_F(CaseStoreTest, CreatesRecordsAndResumes) {
+  {
+    auto s = CaseStore::open(dir_, true);
+    ASSERT_TRUE(s.ok()) << s.error().describe();
+    EXPECT_EQ((*s)->schema_version(), kSchemaVersion);
+    auto run = (*s)->begin_run({"2026-01-01T00:00:00Z", "0.1", "abc", "{}", "host", "[]", "{}"});
+    ASSERT_TRUE(run.ok());
+    auto ev = (*s)->add_evidence({"/x/disk.E01", "disk.E01", "ewf", 100, "[]", "aa", ""});
+    ASSERT_TRUE(ev.ok());
+    auto again = (*s)->add_evidence({"/x/disk.E01", "disk.E01", "ewf", 100, "[]", "aa", ""});
+    EXPECT_EQ(*again, *ev);
+    ASSERT_TRUE((*s)->begin_batch().ok());
+    ASSERT_TRUE((*s)->add_item(item(*ev, "disk.E01 > vol:0@0 > fat32:/a")).ok());
+    ASSERT_TRUE((*s)->add_warning({"disk.E01 > vol:0@0", "corrupt", "bad"}).ok());
+    ASSERT_TRUE((*s)->add_warning({"disk.E01 > vol:0@0", "corrupt", "bad"}).ok());  // ignored
+    ASSERT_TRUE((*s)->commit_batch().ok());
+    // A batch that never commits (a killed scan) leaves nothing behind.
+    ASSERT_TRUE((*s)->begin_batch().ok());
+    ASSERT_TRUE((*s)->add_item(item(*ev, "disk.E01 > vol:0@0 > fat32:/b")).ok());
+  }
+  auto s = CaseStore::open(dir_, false);
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  auto done = (*s)->recorded_items(1);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->size(), 1u);
+  EXPECT_TRUE(done->count("disk.E01 > vol:0@0 > fat32:/a"));
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2((*s)->handle(), "SELECT path, md5, mtime, mtime_prec FROM items", -1,
+                               &q, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_type(q, 0), SQLITE_BLOB);
+  EXPECT_EQ(sqlite3_column_bytes(q, 0), 7);
+  EXPECT_EQ(sqlite3_column_type(q, 1), SQLITE_NULL);  // not computed stays absent
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 2)),
+               "2023-11-14T22:13:20.1234567Z");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 3)), "100ns");
+  sqlite3_finalize(q);
+}
+
+TEST_F(CaseStoreTest, SecondWriterIsRefused) {
+  auto a = CaseStore::open(dir_, true);
+  ASSERT_TRUE(a.ok());
+  auto b = CaseStore::open(dir_, true);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().code, ErrorCode::kBusy);
+}
+
+TEST_F(CaseStoreTest, NewerSchemaIsRefused) {
+  {
+    auto s = CaseStore::open(dir_, true);
+    ASSERT_TRUE(s.ok());
+    ASSERT_EQ(sqlite3_exec((*s)->handle(), "PRAGMA user_version=99", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  auto s = CaseStore::open(dir_, false);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kUnsupported);
+  EXPECT_NE(s.error().message.find("newer"), std::string::npos);
+}
+
+TEST_F(CaseStoreTest, AuditChainDetectsEdits) {
+  auto s = CaseStore::open(dir_, true);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->audit(1, "t1", "scan-start", "{}").ok());
+  ASSERT_TRUE((*s)->audit(1, "t2", "evidence-added", "{\"path\":\"x\"}").ok());
+  ASSERT_TRUE((*s)->audit(1, "t3", "scan-end", "{}").ok());
+  auto n = (*s)->verify_audit_chain();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 3u);
+  ASSERT_EQ(sqlite3_exec((*s)->handle(), "UPDATE audit SET details='{}' WHERE id=2", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  auto bad = (*s)->verify_audit_chain();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("row 2"), std::string::npos);
+}
+
+TEST(NowUtc, PinnedBySourceDateEpoch) {
+  ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+  EXPECT_EQ(now_utc(), "2023-11-14T22:13:20Z");
+  ::unsetenv("SOURCE_DATE_EPOCH");
+  EXPECT_EQ(now_utc().size(), std::string("2023-11-14T22:13:20.123456Z").size());
+}
+
+}  // namespace vigil::case_store
