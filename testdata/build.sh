@@ -257,7 +257,7 @@ build_iso() {
 # so every partition holds exactly the bytes of the matching stand-alone image.
 readonly MiB=$((1024 * 1024))
 place() {  # fs-image disk-image offset-in-MiB
-  dd if="$1" of="$2" bs=1M seek="$3" conv=notrunc status=none
+  dd if="$1" of="$2" bs=1M seek="$3" conv=notrunc,sparse status=none
 }
 
 # GPT: FAT32 at 1 MiB, NTFS at 41 MiB, ext4 at 66 MiB (1 MiB unpartitioned before it, and more
