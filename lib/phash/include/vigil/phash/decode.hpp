@@ -1,0 +1,36 @@
+// Decoding pictures from memory (the bytes are already in memory from the digest pass: an item is
+// never read twice). JPEG, PNG, BMP, TIFF and WebP go through OpenCV imgcodecs (cv::imdecode);
+// GIF through giflib (OpenCV 4.6 in Debian 12 has no GIF reader), first frame only. EXIF
+// orientation is not applied: the canonical PDQ hash is of the stored pixels, as the reference's.
+//
+// The header is read first (image_header.hpp) and a picture above the pixel cap is refused with
+// ErrorCode::kLimit before any decoder runs. A decode failure is an Error, never a picture.
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <cstdint>
+#include <span>
+
+#include "vigil/core/result.hpp"
+#include "vigil/phash/image_header.hpp"
+
+namespace vigil::phash {
+
+struct DecodeLimits {
+  std::uint64_t max_pixels = 100'000'000;  // refuse pictures above 100 megapixels
+};
+
+struct DecodedImage {
+  ImageHeader header;  // format and the dimensions the header declared
+  cv::Mat bgr;         // CV_8UC3, B,G,R interleaved, continuous rows
+  [[nodiscard]] int width() const { return bgr.cols; }
+  [[nodiscard]] int height() const { return bgr.rows; }
+};
+
+// Errors: kUnsupported (not a picture format handled), kLimit (above limits.max_pixels: a
+// counted warning for the item, not a decode), kCorrupt (bad header, or the decoder failed).
+[[nodiscard]] Result<DecodedImage> decode_image(std::span<const std::uint8_t> bytes,
+                                                const DecodeLimits& limits = {});
+
+}  // namespace vigil::phash

@@ -1,0 +1,165 @@
+// Decoding from memory behind a header check; see decode.hpp. OpenCV and giflib are called only
+// here and their failures become vigil::Error values on the spot.
+#include "vigil/phash/decode.hpp"
+
+#include <gif_lib.h>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vigil::phash {
+namespace {
+
+Error limit_error(std::uint64_t pixels, const DecodeLimits& limits) {
+  return make_error(ErrorCode::kLimit, "picture of " + std::to_string(pixels) +
+                                           " pixels is above the cap of " +
+                                           std::to_string(limits.max_pixels));
+}
+
+// giflib reads through a callback; this one serves the in-memory bytes.
+struct GifSource {
+  std::span<const std::uint8_t> bytes;
+  std::size_t pos = 0;
+};
+
+int gif_read(GifFileType* gif, GifByteType* out, int n) {
+  auto* src = static_cast<GifSource*>(gif->UserData);
+  if (n <= 0) return 0;
+  const std::size_t take = std::min(static_cast<std::size_t>(n), src->bytes.size() - src->pos);
+  if (take > 0) std::memcpy(out, src->bytes.data() + src->pos, take);
+  src->pos += take;
+  return static_cast<int>(take);
+}
+
+struct GifCloser {
+  void operator()(GifFileType* gif) const {
+    int error = 0;
+    DGifCloseFile(gif, &error);
+  }
+};
+
+Error gif_error(const std::string& what, int code) {
+  const char* text = GifErrorString(code);
+  return make_error(ErrorCode::kCorrupt,
+                    "gif: " + what + (text != nullptr ? std::string(": ") + text : std::string()));
+}
+
+// The first image of a GIF (GIF89a section 20-22), drawn at its own size with its local colour
+// table, else the global one. Records before it (extensions) are skipped; nothing after it is
+// read, so an animation of any number of frames costs one frame.
+Result<cv::Mat> decode_gif_first_frame(std::span<const std::uint8_t> bytes,
+                                       const DecodeLimits& limits) {
+  GifSource src{bytes};
+  int error = 0;
+  std::unique_ptr<GifFileType, GifCloser> gif(DGifOpen(&src, gif_read, &error));
+  if (!gif) return gif_error("cannot open", error);
+  for (;;) {
+    GifRecordType type = UNDEFINED_RECORD_TYPE;
+    if (DGifGetRecordType(gif.get(), &type) == GIF_ERROR)
+      return gif_error("bad record", gif->Error);
+    if (type == TERMINATE_RECORD_TYPE || type == UNDEFINED_RECORD_TYPE)
+      return make_error(ErrorCode::kCorrupt, "gif: no image in the file");
+    if (type == EXTENSION_RECORD_TYPE) {
+      int code = 0;
+      GifByteType* block = nullptr;
+      if (DGifGetExtension(gif.get(), &code, &block) == GIF_ERROR)
+        return gif_error("bad extension", gif->Error);
+      while (block != nullptr)
+        if (DGifGetExtensionNext(gif.get(), &block) == GIF_ERROR)
+          return gif_error("bad extension block", gif->Error);
+      continue;
+    }
+    if (type != IMAGE_DESC_RECORD_TYPE) continue;
+    if (DGifGetImageDesc(gif.get()) == GIF_ERROR)
+      return gif_error("bad image descriptor", gif->Error);
+    const GifImageDesc& desc = gif->Image;
+    if (desc.Width <= 0 || desc.Height <= 0)
+      return make_error(ErrorCode::kCorrupt, "gif: image of zero size");
+    const std::uint64_t pixels = std::uint64_t(desc.Width) * std::uint64_t(desc.Height);
+    if (pixels > limits.max_pixels) return limit_error(pixels, limits);
+    const ColorMapObject* map = desc.ColorMap != nullptr ? desc.ColorMap : gif->SColorMap;
+    if (map == nullptr || map->ColorCount <= 0 || map->Colors == nullptr)
+      return make_error(ErrorCode::kCorrupt, "gif: no colour table");
+    const int w = desc.Width;
+    const int h = desc.Height;
+    std::vector<GifPixelType> index(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+    auto read_row = [&](int y) {
+      return DGifGetLine(gif.get(), index.data() + static_cast<std::size_t>(y) * w, w) != GIF_ERROR;
+    };
+    if (desc.Interlace) {
+      // Four passes: rows 0,8,16..; 4,12..; 2,6..; 1,3..
+      static constexpr int kStart[4] = {0, 4, 2, 1};
+      static constexpr int kStep[4] = {8, 8, 4, 2};
+      for (int pass = 0; pass < 4; ++pass)
+        for (int y = kStart[pass]; y < h; y += kStep[pass])
+          if (!read_row(y)) return gif_error("bad image data", gif->Error);
+    } else {
+      for (int y = 0; y < h; ++y)
+        if (!read_row(y)) return gif_error("bad image data", gif->Error);
+    }
+    cv::Mat out(h, w, CV_8UC3);
+    for (int y = 0; y < h; ++y) {
+      std::uint8_t* dst = out.ptr<std::uint8_t>(y);
+      const GifPixelType* row = index.data() + static_cast<std::size_t>(y) * w;
+      for (int x = 0; x < w; ++x, dst += 3) {
+        // An index past the colour table (the format does not forbid writing one) is black.
+        if (row[x] >= map->ColorCount) {
+          dst[0] = dst[1] = dst[2] = 0;
+          continue;
+        }
+        const GifColorType& c = map->Colors[row[x]];
+        dst[0] = c.Blue;
+        dst[1] = c.Green;
+        dst[2] = c.Red;
+      }
+    }
+    return out;
+  }
+}
+
+Result<cv::Mat> decode_opencv(std::span<const std::uint8_t> bytes, ImageFormat format) {
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX))
+    return make_error(ErrorCode::kLimit, "picture file above 2 GiB");
+  try {
+    // imdecode only reads the buffer; the Mat header needs a non-const pointer.
+    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U,
+                         const_cast<std::uint8_t*>(bytes.data()));
+    cv::Mat out = cv::imdecode(buffer, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    if (out.empty())
+      return make_error(ErrorCode::kCorrupt,
+                        std::string(image_format_name(format)) + ": decoder failed");
+    if (out.type() != CV_8UC3)
+      return make_error(ErrorCode::kInternal, "decoder returned an unexpected pixel type");
+    if (!out.isContinuous()) out = out.clone();
+    return out;
+  } catch (const cv::Exception& e) {
+    return make_error(ErrorCode::kCorrupt,
+                      std::string(image_format_name(format)) + ": decoder failed: " + e.what());
+  }
+}
+
+}  // namespace
+
+Result<DecodedImage> decode_image(std::span<const std::uint8_t> bytes, const DecodeLimits& limits) {
+  auto header = read_image_header(bytes);
+  if (!header.ok()) return header.error();
+  if (header->pixels() > limits.max_pixels) return limit_error(header->pixels(), limits);
+  DecodedImage image;
+  image.header = *header;
+  auto pixels = header->format == ImageFormat::kGif ? decode_gif_first_frame(bytes, limits)
+                                                    : decode_opencv(bytes, header->format);
+  if (!pixels.ok()) return pixels.error();
+  image.bgr = std::move(pixels).value();
+  const std::uint64_t decoded = std::uint64_t(image.bgr.cols) * std::uint64_t(image.bgr.rows);
+  if (decoded > limits.max_pixels) return limit_error(decoded, limits);
+  return image;
+}
+
+}  // namespace vigil::phash
