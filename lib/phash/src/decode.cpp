@@ -124,14 +124,37 @@ Result<cv::Mat> decode_gif_first_frame(std::span<const std::uint8_t> bytes,
   }
 }
 
-Result<cv::Mat> decode_opencv(std::span<const std::uint8_t> bytes, ImageFormat format) {
+// The imread flag for a DCT-domain reduced JPEG decode.
+int reduced_flag(int reduction) {
+  switch (reduction) {
+    case 2:
+      return cv::IMREAD_REDUCED_COLOR_2;
+    case 4:
+      return cv::IMREAD_REDUCED_COLOR_4;
+    case 8:
+      return cv::IMREAD_REDUCED_COLOR_8;
+    default:
+      return cv::IMREAD_COLOR;
+  }
+}
+
+int fast_triage_reduction(const ImageHeader& header) {
+  if (header.format != ImageFormat::kJpeg) return 1;
+  const std::uint32_t short_side = std::min(header.width, header.height);
+  for (int r : {8, 4, 2})
+    if (short_side / static_cast<std::uint32_t>(r) >= 256) return r;
+  return 1;
+}
+
+Result<cv::Mat> decode_opencv(std::span<const std::uint8_t> bytes, ImageFormat format,
+                              int reduction) {
   if (bytes.size() > static_cast<std::size_t>(INT_MAX))
     return make_error(ErrorCode::kLimit, "picture file above 2 GiB");
   try {
     // imdecode only reads the buffer; the Mat header needs a non-const pointer.
     const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U,
                          const_cast<std::uint8_t*>(bytes.data()));
-    cv::Mat out = cv::imdecode(buffer, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    cv::Mat out = cv::imdecode(buffer, reduced_flag(reduction) | cv::IMREAD_IGNORE_ORIENTATION);
     if (out.empty())
       return make_error(ErrorCode::kCorrupt,
                         std::string(image_format_name(format)) + ": decoder failed");
@@ -147,14 +170,17 @@ Result<cv::Mat> decode_opencv(std::span<const std::uint8_t> bytes, ImageFormat f
 
 }  // namespace
 
-Result<DecodedImage> decode_image(std::span<const std::uint8_t> bytes, const DecodeLimits& limits) {
+Result<DecodedImage> decode_image(std::span<const std::uint8_t> bytes, const DecodeLimits& limits,
+                                  DecodeMode mode) {
   auto header = read_image_header(bytes);
   if (!header.ok()) return header.error();
   if (header->pixels() > limits.max_pixels) return limit_error(header->pixels(), limits);
   DecodedImage image;
   image.header = *header;
-  auto pixels = header->format == ImageFormat::kGif ? decode_gif_first_frame(bytes, limits)
-                                                    : decode_opencv(bytes, header->format);
+  if (mode == DecodeMode::kFastTriage) image.reduction = fast_triage_reduction(*header);
+  auto pixels = header->format == ImageFormat::kGif
+                    ? decode_gif_first_frame(bytes, limits)
+                    : decode_opencv(bytes, header->format, image.reduction);
   if (!pixels.ok()) return pixels.error();
   image.bgr = std::move(pixels).value();
   const std::uint64_t decoded = std::uint64_t(image.bgr.cols) * std::uint64_t(image.bgr.rows);

@@ -21,9 +21,16 @@ struct DecodeLimits {
   std::uint64_t max_pixels = 100'000'000;  // refuse pictures above 100 megapixels
 };
 
+// kFastTriage decodes JPEGs in the DCT domain at 1/2, 1/4 or 1/8 scale (the largest that keeps the
+// short side at 256 px or more). It is several times faster but moves PDQ by 7-17 bits on average
+// and up to 30, so its hashes carry the pipeline name "pdq-fast-triage" and are never canonical.
+// Other formats decode in full either way.
+enum class DecodeMode { kFull, kFastTriage };
+
 struct DecodedImage {
   ImageHeader header;  // format and the dimensions the header declared
   cv::Mat bgr;         // CV_8UC3, B,G,R interleaved, continuous rows
+  int reduction = 1;   // 1, or 2/4/8 when kFastTriage decoded a JPEG at that fraction
   [[nodiscard]] int width() const { return bgr.cols; }
   [[nodiscard]] int height() const { return bgr.rows; }
 };
@@ -31,6 +38,7 @@ struct DecodedImage {
 // Errors: kUnsupported (not a picture format handled), kLimit (above limits.max_pixels: a
 // counted warning for the item, not a decode), kCorrupt (bad header, or the decoder failed).
 [[nodiscard]] Result<DecodedImage> decode_image(std::span<const std::uint8_t> bytes,
-                                                const DecodeLimits& limits = {});
+                                                const DecodeLimits& limits = {},
+                                                DecodeMode mode = DecodeMode::kFull);
 
 }  // namespace vigil::phash
