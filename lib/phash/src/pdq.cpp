@@ -82,6 +82,36 @@ void box_pass(const float* __restrict in, float* __restrict out, int length, int
   }
 }
 
+// Column passes run as a stream of rows: each lane (column) goes through exactly the steps of
+// box_pass, one row at a time, so rows can be fed as an earlier pass produces them and nothing of
+// picture size is ever stored. These are the per-row steps of the four phases.
+void column_add(float* __restrict sums, const float* __restrict in, int lanes) {
+  for (int l = 0; l < lanes; ++l) sums[l] += in[l];
+}
+void column_add_out(float* __restrict sums, const float* __restrict in, float* __restrict out,
+                    float count, int lanes) {
+  for (int l = 0; l < lanes; ++l) {
+    sums[l] += in[l];
+    out[l] = sums[l] / count;
+  }
+}
+void column_add_sub_out(float* __restrict sums, const float* __restrict in,
+                        const float* __restrict left, float* __restrict out, float count,
+                        int lanes) {
+  for (int l = 0; l < lanes; ++l) {
+    sums[l] += in[l];
+    sums[l] -= left[l];
+    out[l] = sums[l] / count;
+  }
+}
+void column_sub_out(float* __restrict sums, const float* __restrict left, float* __restrict out,
+                    float count, int lanes) {
+  for (int l = 0; l < lanes; ++l) {
+    sums[l] -= left[l];
+    out[l] = sums[l] / count;
+  }
+}
+
 // The 16 x 64 DCT matrix without the constant row: D[i][j] = sqrt(2/64) cos(pi/128 (i+1)(2j+1)).
 struct DctMatrix {
   std::array<float, kDct * kDown> d{};   // [i][k]
@@ -341,23 +371,31 @@ namespace {
 
 // The whole pipeline after luminance, shared by both entry points. luma_row(r, tmp) returns the
 // luminance of row r, either a pointer into a plane or tmp (width floats) filled on the spot.
+//
+// The four Jarosz passes are chained as a stream over the rows: pass 1 (rows) filters a strip of
+// kStripLanes rows; its rows feed pass 2 (columns), which keeps only the last col_window +
+// kStripLanes input rows in a ring; pass 2's output rows gather into a strip for pass 3 (rows),
+// of which only the 64 sampled columns are kept; pass 4 (columns) runs on those. The working set
+// is a few rows, whatever the picture size.
 template <class Scratch, class LumaRow>
 PdqResult hash_plane(int width, int height, const PdqOptions& options, LumaRow luma_row,
                      Scratch& s) {
   PdqResult r;
   r.pipeline = std::string(pdq_pipeline_name(options.pipeline));
   const auto w = static_cast<std::size_t>(width);
-  const auto area = w * static_cast<std::size_t>(height);
   const int row_window = window_size(width);
   const int col_window = window_size(height);
+  const int col_half = (col_window + 2) / 2;
   const auto rows_at = sample_positions(height);
   const auto cols_at = sample_positions(width);
+  const int ring_rows = col_window + kStripLanes;
 
-  s.work_a.resize(area);
-  s.work_b.resize(area);
+  s.ring.resize(w * static_cast<std::size_t>(ring_rows));
+  s.pass2.resize(w * kStripLanes);
   s.strip_a.resize(w * kStripLanes);
   s.strip_b.resize(w * kStripLanes);
-  s.sums.resize(std::max<std::size_t>(w, kDown));
+  s.sums.assign(std::max<std::size_t>(w, kDown), 0.0f);
+  s.strip_sums.resize(kStripLanes);
   s.sampled.resize(static_cast<std::size_t>(height) * kDown * 2);
   // kStripLanes row buffers for luminance computed on the spot, plus one zero row and one
   // discard row for the lanes past the last row of the picture.
@@ -369,33 +407,69 @@ PdqResult hash_plane(int width, int height, const PdqOptions& options, LumaRow l
   std::array<const float*, kStripLanes> in_rows{};
   std::array<float*, kStripLanes> out_rows{};
 
-  // Pass 1 (rows) from the luminance, a strip of rows at a time, into work_a.
+  auto ring_row = [&](int row) {
+    return s.ring.data() + static_cast<std::size_t>(row % ring_rows) * w;
+  };
+  auto pass2_row = [&](int row) {
+    return s.pass2.data() + static_cast<std::size_t>(row % kStripLanes) * w;
+  };
+  // Pass 3 on the strip of pass-2 rows first..first+n-1, keeping the 64 sampled columns.
+  auto pass3 = [&](int first, int n) {
+    for (int l = 0; l < kStripLanes; ++l) in_rows[l] = l < n ? pass2_row(first + l) : zero_row;
+    rows_to_strip(in_rows.data(), width, s.strip_a.data());
+    box_pass<kStripLanes>(s.strip_a.data(), s.strip_b.data(), width, kStripLanes, row_window,
+                          s.strip_sums.data());
+    for (int l = 0; l < n; ++l)
+      for (int j = 0; j < kDown; ++j)
+        g[static_cast<std::size_t>(first + l) * kDown + j] =
+            s.strip_b[static_cast<std::size_t>(cols_at[j]) * kStripLanes + l];
+  };
+  // After pass 2 wrote its output row `out`: run pass 3 once a strip is complete.
+  auto pass2_done = [&](int out) {
+    if (out % kStripLanes == kStripLanes - 1 || out == height - 1)
+      pass3(out - out % kStripLanes, out % kStripLanes + 1);
+  };
+  // Pass 2 (columns), fed one pass-1 row at a time; same phases as box_pass.
+  float* sums = s.sums.data();
+  int count = 0;
+  auto pass2_push = [&](int in) {
+    const float* row = ring_row(in);
+    if (in < col_half - 1) {
+      column_add(sums, row, width);
+      ++count;
+    } else if (in < col_window) {
+      ++count;
+      const int out = in - (col_half - 1);
+      column_add_out(sums, row, pass2_row(out), static_cast<float>(count), width);
+      pass2_done(out);
+    } else {
+      const int out = in - (col_half - 1);
+      column_add_sub_out(sums, row, ring_row(in - col_window), pass2_row(out),
+                         static_cast<float>(count), width);
+      pass2_done(out);
+    }
+  };
+
+  // Pass 1 (rows) from the luminance, a strip of rows at a time, into the ring.
   for (int r0 = 0; r0 < height; r0 += kStripLanes) {
     const int n = std::min(kStripLanes, height - r0);
     for (int l = 0; l < kStripLanes; ++l) {
       in_rows[l] = l < n ? luma_row(r0 + l, s.rows.data() + w * l) : zero_row;
-      out_rows[l] = l < n ? s.work_a.data() + static_cast<std::size_t>(r0 + l) * w : discard_row;
+      out_rows[l] = l < n ? ring_row(r0 + l) : discard_row;
     }
     rows_to_strip(in_rows.data(), width, s.strip_a.data());
     box_pass<kStripLanes>(s.strip_a.data(), s.strip_b.data(), width, kStripLanes, row_window,
-                          s.sums.data());
+                          s.strip_sums.data());
     strip_to_rows(s.strip_b.data(), width, out_rows.data());
+    for (int l = 0; l < n; ++l) pass2_push(r0 + l);
   }
-  // Pass 2 (columns): all columns are lanes of one pass, so every access is contiguous.
-  box_pass<0>(s.work_a.data(), s.work_b.data(), height, width, col_window, s.sums.data());
-  // Pass 3 (rows): computed in full (the running sums need every sample) but only the 64
-  // sampled columns are kept.
-  for (int r0 = 0; r0 < height; r0 += kStripLanes) {
-    const int n = std::min(kStripLanes, height - r0);
-    for (int l = 0; l < kStripLanes; ++l)
-      in_rows[l] = l < n ? s.work_b.data() + static_cast<std::size_t>(r0 + l) * w : zero_row;
-    rows_to_strip(in_rows.data(), width, s.strip_a.data());
-    box_pass<kStripLanes>(s.strip_a.data(), s.strip_b.data(), width, kStripLanes, row_window,
-                          s.sums.data());
-    for (int l = 0; l < n; ++l)
-      for (int j = 0; j < kDown; ++j)
-        g[static_cast<std::size_t>(r0 + l) * kDown + j] =
-            s.strip_b[static_cast<std::size_t>(cols_at[j]) * kStripLanes + l];
+  // Pass 2's last phase: the window shrinks at the bottom edge.
+  for (int i = 0; i < col_half - 1; ++i) {
+    --count;
+    const int left = height - col_window + i;
+    const int out = height - col_half + 1 + i;
+    column_sub_out(sums, ring_row(left), pass2_row(out), static_cast<float>(count), width);
+    pass2_done(out);
   }
   // Pass 4 (columns) over the 64 kept columns only.
   box_pass<kDown>(g, g2, height, kDown, col_window, s.sums.data());

@@ -84,9 +84,10 @@ class PdqHasher {
   PdqResult hash_bgr(const std::uint8_t* bgr, int width, int height, std::size_t stride);
 
  private:
-  // Buffers reused between pictures: two full-size planes, row strips, the 64 kept columns.
+  // Buffers reused between pictures: a few rows and strips of rows, the 64 kept columns, and the
+  // 512 x 512 plane of the cli512 pipeline. Nothing of full picture size.
   struct Scratch {
-    std::vector<float> luma, work_a, work_b, strip_a, strip_b, sums, sampled, rows;
+    std::vector<float> luma, ring, pass2, strip_a, strip_b, sums, strip_sums, sampled, rows;
   };
   PdqOptions options_;
   Scratch scratch_;
