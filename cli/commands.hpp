@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace vigil::cli {
 
@@ -18,6 +20,10 @@ using Action = std::function<int()>;
 void register_ls(CLI::App& app, Action& action);
 void register_verify(CLI::App& app, Action& action);
 void register_demo(CLI::App& app, Action& action);
+void register_scan(CLI::App& app, Action& action);
+
+// The full command line as given (for the run record and the re-run command).
+const std::vector<std::string>& command_line();
 
 // Prints "vigil: <message>" on stderr and returns kExitFatal: the one clear message for a fatal
 // problem.

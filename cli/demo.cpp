@@ -1,10 +1,98 @@
+// vigil demo: the embedded default. Builds the synthetic evidence set with testdata/build.sh
+// (pictures drawn by vigil_testpix; no real material anywhere), lists the E01 disk and scans it
+// into a case, running each step as the same vigil subcommand an examiner would type.
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
 #include "commands.hpp"
 
 namespace vigil::cli {
+namespace {
+
+struct DemoOptions {
+  std::string out = "vigil-demo";
+  std::string testdata_script = VIGIL_DEFAULT_TESTDATA_DIR "/build.sh";
+  std::string tools_dir = VIGIL_DEFAULT_TOOLS_DIR;
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+std::string self_path() {
+  std::array<char, PATH_MAX> buf{};
+  const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+  return n > 0 ? std::string(buf.data(), static_cast<std::size_t>(n)) : std::string("vigil");
+}
+
+// Runs a shell command; returns its exit status (or -1 when it could not run).
+int step(const std::string& what, const std::string& cmd) {
+  std::cerr << "vigil demo: " << what << '\n';
+  const int rc = std::system(cmd.c_str());
+  if (rc == -1 || !WIFEXITED(rc)) return -1;
+  return WEXITSTATUS(rc);
+}
+
+int run_demo(const DemoOptions& opt) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(opt.out, ec);
+  if (ec) return fatal("cannot create " + opt.out + ": " + ec.message());
+  const std::string out = fs::absolute(opt.out).string();
+  const std::string evidence = out + "/evidence";
+  const std::string vigil = self_path();
+  const std::string env = "VIGIL_NTFS_EDIT=" + quote(opt.tools_dir + "/vigil_ntfs_edit") + " ";
+  if (step("building the synthetic evidence images in " + evidence,
+           env + quote(opt.testdata_script) + " " + quote(evidence) + " " +
+               quote(opt.tools_dir + "/vigil_testpix") + " >" + quote(out + "/build.log") +
+               " 2>&1") != 0)
+    return fatal("building the synthetic evidence failed; see " + out + "/build.log");
+  const std::string image = evidence + "/gpt.E01";
+  if (step("verifying " + image, quote(vigil) + " verify --quiet " + quote(image) + " >" +
+                                     quote(out + "/verify.txt")) != 0)
+    return fatal("the demo image did not verify; see " + out + "/verify.txt");
+  const int ls_rc = step("listing every volume and entry of " + image,
+                         quote(vigil) + " ls " + quote(image) + " >" + quote(out + "/listing.txt"));
+  if (ls_rc != 0 && ls_rc != kExitItemErrors) return fatal("vigil ls failed on the demo image");
+  const int scan_rc =
+      step("scanning " + image + " into the case " + out + "/case",
+           quote(vigil) + " scan --case " + quote(out + "/case") + " " + quote(image));
+  if (scan_rc != 0 && scan_rc != kExitItemErrors)
+    return fatal("vigil scan failed on the demo image");
+  std::cout << fmt::format(
+      "demo done:\n  evidence  {}\n  verified  {}/verify.txt\n  listing   {}/listing.txt\n"
+      "  case      {}/case/case.sqlite\n",
+      image, out, out, out);
+  return scan_rc;
+}
+
+}  // namespace
 
 void register_demo(CLI::App& app, Action& action) {
-  auto* sub = app.add_subcommand("demo", "(being written)");
-  sub->callback([&action] { action = [] { return fatal("demo: not implemented yet"); }; });
+  auto* sub = app.add_subcommand(
+      "demo", "Build a synthetic evidence image, verify, list and scan it (the embedded default)");
+  auto opt = std::make_shared<DemoOptions>();
+  sub->add_option("--out", opt->out, "Output folder (default: ./vigil-demo)");
+  sub->add_option("--testdata-script", opt->testdata_script,
+                  "The script that builds the synthetic evidence (default: testdata/build.sh)");
+  sub->add_option("--tools-dir", opt->tools_dir,
+                  "Folder holding vigil_testpix and vigil_ntfs_edit (default: the build's)");
+  sub->callback([opt, &action] { action = [opt] { return run_demo(*opt); }; });
 }
 
 }  // namespace vigil::cli

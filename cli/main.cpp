@@ -7,6 +7,12 @@
 
 namespace vigil::cli {
 
+namespace {
+std::vector<std::string> g_command_line;
+}  // namespace
+
+const std::vector<std::string>& command_line() { return g_command_line; }
+
 int fatal(const std::string& message) {
   std::cerr << "vigil: " << message << '\n';
   return kExitFatal;
@@ -18,6 +24,7 @@ int main(int argc, char** argv) {
   // Every time vigil prints is UTC; libraries that call localtime/mktime (TSK for FAT) must agree.
   setenv("TZ", "UTC", 1);
   std::setlocale(LC_ALL, "C");
+  vigil::cli::g_command_line.assign(argv, argv + argc);
 
   CLI::App app{"vigil: forensic media triage (find, hash and match pictures and videos)"};
   app.set_version_flag("--version",
@@ -26,6 +33,7 @@ int main(int argc, char** argv) {
   vigil::cli::Action action;
   vigil::cli::register_ls(app, action);
   vigil::cli::register_verify(app, action);
+  vigil::cli::register_scan(app, action);
   vigil::cli::register_demo(app, action);
 
   try {

@@ -26,7 +26,8 @@ int run_verify(const VerifyOptions& opt) {
     expected.push_back(*parsed);
   }
   auto opened = evidence::open_evidence(opt.evidence);
-  if (!opened) return fatal(opened.error().describe());
+  if (!opened)
+    return fatal("verification failed for " + opt.evidence + ": " + opened.error().describe());
   auto& ev = **opened;
   const auto& info = ev.info();
   if (info.format == evidence::ImageFormat::kFolder)

@@ -19,7 +19,7 @@ packages=(
   # GIF writer for the synthetic picture generator (OpenCV 4.6 cannot encode GIF)
   libgif-dev
   # reference tools the tests and benchmarks compare against
-  hashdeep libxml2-utils sqlite3 xxd
+  hashdeep libxml2-utils sqlite3 xxd python3
 )
 
 missing=()

@@ -93,6 +93,23 @@ Result<std::vector<std::string>> glob_ewf_segments(const std::string& first) {
   return out;
 }
 
+Result<void> check_ewf_complete(const std::vector<std::string>& segments) {
+  auto h = EwfHandle::open(segments);
+  if (!h) return h.error();
+  libewf_error_t* err = nullptr;
+  const int corrupted = libewf_handle_segment_files_corrupted(h->get(), &err);
+  if (corrupted < 0) return make_error(ErrorCode::kCorrupt, ewf_error_text(err));
+  if (corrupted == 1) {
+    // libewf finds no closing ("done") section in the last segment: the set is cut short.
+    return make_error(ErrorCode::kCorrupt,
+                      "EWF segment set is incomplete: " + std::to_string(segments.size()) +
+                          " segment(s) found from " + segments.front() + " to " + segments.back() +
+                          ", and the last has no closing section (a segment is missing or "
+                          "truncated)");
+  }
+  return {};
+}
+
 StoredHashes read_ewf_stored_hashes(const std::vector<std::string>& segments) {
   auto h = EwfHandle::open(segments);
   if (!h) return {};

@@ -88,6 +88,7 @@ Result<std::unique_ptr<Evidence>> open_evidence(const std::string& path) {
     auto segs = glob_ewf_segments(path);
     if (!segs) return segs.error();
     info.segments = std::move(*segs);
+    if (auto r = check_ewf_complete(info.segments); !r) return r.error();
   } else if (starts_with(head, len, "AFF10\r\n", 7) || starts_with(head, len, "AFF\x00", 4)) {
     info.format = ImageFormat::kAff;
     info.segments = {path};

@@ -390,6 +390,9 @@ bool TskEvidence::emit(WalkState& st, TSK_FS_FILE* file, const char* path,
     e.times.born = make_time(m->crtime, m->crtime_nano, precision_for(t, 'b'));
   }
   e.deleted = (file->name->flags & TSK_FS_NAME_FLAG_UNALLOC) != 0;
+  // NTFS reserves MFT records 0-23 for its own files ($MFT, $LogFile, $BadClus, $Extend...).
+  e.fs_metadata =
+      TSK_FS_TYPE_ISNTFS(st.fs->ftype) && e.inode < 24 && !e.name.empty() && e.name[0] == '$';
   std::string full = "/";
   if (path != nullptr) full += path;
   e.orphan = full.rfind("/$OrphanFiles/", 0) == 0;

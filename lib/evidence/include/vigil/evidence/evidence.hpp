@@ -76,9 +76,10 @@ struct Entry {
   char meta_type = '-';
   bool deleted = false;  // the name is unallocated
   bool meta_allocated = false;
-  bool orphan = false;    // found only through $OrphanFiles
-  bool ads = false;       // an NTFS alternate data stream
-  bool has_meta = false;  // metadata was recoverable
+  bool orphan = false;       // found only through $OrphanFiles
+  bool ads = false;          // an NTFS alternate data stream
+  bool has_meta = false;     // metadata was recoverable
+  bool fs_metadata = false;  // a file system's own bookkeeping file (NTFS $MFT, $BadClus, ...)
   MacbTimes times;
 
   [[nodiscard]] bool is_regular() const { return meta_type == 'r'; }

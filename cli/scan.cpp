@@ -1,0 +1,160 @@
+// vigil scan EVIDENCE... --case DIR: walk every entry of every volume, find media by content,
+// digest every item in one read, and record everything in the case store. Resumable.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "commands.hpp"
+#include "progress.hpp"
+#include "vigil/case/case_store.hpp"
+#include "vigil/core/text.hpp"
+#include "vigil/pipeline/scan.hpp"
+#include "vigil/version.hpp"
+
+namespace vigil::cli {
+namespace {
+
+struct ScanOptions {
+  std::vector<std::string> evidence;
+  std::string case_dir;
+  int threads = 0;
+  std::string digests = "media";
+  std::string max_memory = "1G";
+  bool verify = false;
+  bool quiet = false;
+  std::vector<std::string> argv;
+};
+
+// "1G", "512M", "65536" -> bytes.
+Result<std::uint64_t> parse_size(const std::string& s) {
+  std::size_t pos = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(s, &pos);
+  } catch (const std::exception&) {
+    return make_error(ErrorCode::kInvalidArgument, "not a size: " + s);
+  }
+  const std::string unit = s.substr(pos);
+  std::uint64_t mult = 1;
+  if (unit == "K" || unit == "KiB")
+    mult = 1ULL << 10;
+  else if (unit == "M" || unit == "MiB")
+    mult = 1ULL << 20;
+  else if (unit == "G" || unit == "GiB")
+    mult = 1ULL << 30;
+  else if (!unit.empty())
+    return make_error(ErrorCode::kInvalidArgument, "unknown size unit: " + s);
+  return static_cast<std::uint64_t>(v) * mult;
+}
+
+std::string json_array(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, lossy_utf8(v[i]));
+  }
+  return out + "]";
+}
+
+int run_scan(const ScanOptions& opt) {
+  pipeline::ScanSettings settings;
+  settings.threads = opt.threads;
+  settings.digests =
+      opt.digests == "all" ? pipeline::DigestPolicy::kAll : pipeline::DigestPolicy::kMedia;
+  settings.verify = opt.verify;
+  auto mem = parse_size(opt.max_memory);
+  if (!mem) return fatal("--max-memory: " + mem.error().message);
+  if (*mem < (16ULL << 20)) return fatal("--max-memory: at least 16M is needed");
+  settings.max_memory = *mem;
+
+  auto store = case_store::CaseStore::open(opt.case_dir, true);
+  if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);
+  const auto started = std::chrono::steady_clock::now();
+  case_store::RunRecord run{case_store::now_utc(),
+                            kVersion,
+                            kGitCommit,
+                            pipeline::library_versions_json(),
+                            pipeline::host_description(),
+                            json_array(opt.argv),
+                            settings.to_json()};
+  auto run_id = (*store)->begin_run(run);
+  if (!run_id) return fatal("case " + opt.case_dir + ": " + run_id.error().message);
+  if (auto r = (*store)->audit(*run_id, run.started_utc, "scan-started", run.command_line); !r)
+    return fatal("case " + opt.case_dir + ": " + r.error().message);
+
+  pipeline::ScanStats total;
+  Progress progress(opt.quiet);
+  for (const auto& path : opt.evidence) {
+    auto stats = pipeline::scan_evidence(
+        path, **store, *run_id, settings, {}, [&](const pipeline::ScanStats& s) {
+          progress.update(total.bytes_read + s.bytes_read, total.bytes_total + s.bytes_total,
+                          total.items_recorded + s.items_recorded);
+        });
+    if (!stats) {
+      progress.finish();
+      (void)(*store)->end_run(*run_id, "failed", case_store::now_utc(), "{}");
+      (void)(*store)->audit(*run_id, case_store::now_utc(), "scan-failed",
+                            stats.error().describe());
+      return fatal(path + ": " + stats.error().describe());
+    }
+    total.entries += stats->entries;
+    total.items_recorded += stats->items_recorded;
+    total.items_resumed += stats->items_resumed;
+    total.media += stats->media;
+    total.bytes_read += stats->bytes_read;
+    total.bytes_total += stats->bytes_total;
+    total.warnings += stats->warnings;
+    total.item_errors += stats->item_errors;
+  }
+  progress.finish();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const std::string summary = fmt::format(
+      "{{\"bytes_read\":{},\"entries\":{},\"item_errors\":{},\"items_recorded\":{},"
+      "\"items_resumed\":{},\"media\":{},\"warnings\":{}}}",
+      total.bytes_read, total.entries, total.item_errors, total.items_recorded, total.items_resumed,
+      total.media, total.warnings);
+  const std::string status = total.warnings > 0 ? "complete-with-warnings" : "complete";
+  if (auto r = (*store)->end_run(*run_id, status, case_store::now_utc(), summary); !r)
+    return fatal("case " + opt.case_dir + ": " + r.error().message);
+  if (auto r = (*store)->audit(*run_id, case_store::now_utc(), "scan-finished", summary); !r)
+    return fatal("case " + opt.case_dir + ": " + r.error().message);
+  if (!opt.quiet) {
+    std::cerr << fmt::format(
+        "scanned {} evidence item{}: {} entries ({} recorded, {} already in the case), {} media, "
+        "{} read, {} warning{}, {} item error{}, {:.1f} s\n",
+        opt.evidence.size(), opt.evidence.size() == 1 ? "" : "s", total.entries,
+        total.items_recorded, total.items_resumed, total.media,
+        human_bytes(static_cast<double>(total.bytes_read)), total.warnings,
+        total.warnings == 1 ? "" : "s", total.item_errors, total.item_errors == 1 ? "" : "s", secs);
+  }
+  return total.warnings > 0 ? kExitItemErrors : kExitOk;
+}
+
+}  // namespace
+
+void register_scan(CLI::App& app, Action& action) {
+  auto* sub = app.add_subcommand(
+      "scan", "Walk, digest and record every item of the evidence in a case store (resumable)");
+  auto opt = std::make_shared<ScanOptions>();
+  sub->add_option("EVIDENCE", opt->evidence, "Evidence items (images or folders)")->required();
+  sub->add_option("--case", opt->case_dir, "Case folder (created if new; added to if not)")
+      ->required();
+  sub->add_option("-j,--threads", opt->threads, "Worker threads (default: every core)")
+      ->check(CLI::Range(0, 1024));
+  sub->add_option("--digests", opt->digests,
+                  "Which items get MD5/SHA-1/SHA-256 besides XXH3-128: media or all")
+      ->check(CLI::IsMember({"media", "all"}));
+  sub->add_option("--max-memory", opt->max_memory,
+                  "Bytes in flight across all workers, e.g. 512M or 2G (default 1G)");
+  sub->add_flag("--verify", opt->verify,
+                "Verify the image's stored hashes (E01) before scanning: a second read");
+  sub->add_flag("-q,--quiet", opt->quiet, "No progress bar and no summary");
+  sub->callback([opt, &action] {
+    opt->argv = command_line();
+    action = [opt] { return run_scan(*opt); };
+  });
+}
+
+}  // namespace vigil::cli

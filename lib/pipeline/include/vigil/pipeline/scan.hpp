@@ -1,0 +1,77 @@
+// The scan pipeline: walk -> bounded parallel stages -> one writer (STYLE.md §5).
+//
+//   walk (main thread)      every entry of every volume, recorded once, in walk order
+//   read+hash (parallel)    per-thread evidence handle, hasher and buffer from a factory; each
+//                           item is read once in chunks; the first chunk is sniffed, and that
+//                           decides whether MD5/SHA-1/SHA-256 run beside XXH3-128; media bytes
+//                           (up to a cap) stay in memory for the per-item analysers (PDQ, ...)
+//   write (serial, ordered) items reach the case store in walk order, in batched transactions
+//
+// Because the writer is serial and in order, item ids and every stored value are the same for
+// any thread count. Items already in the case store are skipped, which makes a killed scan
+// resumable: the same command continues where the last committed batch ended.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "vigil/case/case_store.hpp"
+#include "vigil/core/result.hpp"
+#include "vigil/evidence/evidence.hpp"
+#include "vigil/sniff/sniff.hpp"
+
+namespace vigil::pipeline {
+
+enum class DigestPolicy { kMedia, kAll };
+
+struct ScanSettings {
+  int threads = 0;                              // 0: every core
+  DigestPolicy digests = DigestPolicy::kMedia;  // which items get MD5/SHA-1/SHA-256
+  std::uint64_t max_memory = 1ULL << 30;        // bytes in flight across all workers
+  std::size_t chunk_size = 1 << 20;             // read size
+  std::uint64_t max_retained = 256ULL << 20;    // largest media item kept whole for analysers
+  bool verify = false;                          // verify the image's hashes before scanning
+
+  // Canonical JSON of every effective setting (for the run record and the report).
+  [[nodiscard]] std::string to_json() const;
+};
+
+struct ScanStats {
+  std::uint64_t entries = 0;         // every entry walked
+  std::uint64_t items_recorded = 0;  // recorded in this run
+  std::uint64_t items_resumed = 0;   // already in the case store, skipped
+  std::uint64_t media = 0;           // pictures and videos found (this run)
+  std::uint64_t bytes_read = 0;
+  std::uint64_t bytes_total = 0;  // content bytes this run had to read
+  std::uint64_t warnings = 0;
+  std::uint64_t item_errors = 0;
+};
+
+// An analyser sees each item's sniffed type and, for retained media, its whole bytes; it may
+// add warnings. Analysers run inside the parallel stage and must be thread-safe.
+struct ItemView {
+  const evidence::Entry& entry;
+  const sniff::ContentType& type;
+  std::span<const std::uint8_t> bytes;  // whole content when retained, else empty
+};
+using Analyser = std::function<void(const ItemView&, case_store::ItemRecord&,
+                                    std::vector<case_store::WarningRecord>&)>;
+
+using ScanProgress = std::function<void(const ScanStats&)>;
+
+// Scans one evidence item into the case store under run_id. Fatal problems (evidence that
+// cannot be opened, a case store that cannot be written) are Errors; item-level problems are
+// counted warnings.
+Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::CaseStore& store,
+                                std::int64_t run_id, const ScanSettings& settings,
+                                const std::vector<Analyser>& analysers,
+                                const ScanProgress& progress);
+
+// Versions of every library that can change a result, as a JSON object.
+std::string library_versions_json();
+std::string host_description();
+
+}  // namespace vigil::pipeline

@@ -1,0 +1,361 @@
+#include "vigil/pipeline/scan.hpp"
+
+#include <fmt/format.h>
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "vigil/core/text.hpp"
+#include "vigil/digest/multi_hasher.hpp"
+#include "vigil/evidence/verify.hpp"
+
+namespace vigil::pipeline {
+namespace {
+
+using case_store::ItemRecord;
+using case_store::WarningRecord;
+
+// One worker thread's state, made by the factory on first use: its own evidence handle (TSK
+// handles are not shared between threads), hasher contexts and buffers.
+struct Worker {
+  std::unique_ptr<evidence::Evidence> evidence;
+  std::optional<Error> open_error;
+  std::unique_ptr<digest::MultiHasher> hasher = std::make_unique<digest::MultiHasher>();
+  std::vector<std::uint8_t> chunk;
+  std::vector<std::uint8_t> retained;
+};
+
+struct Task {
+  std::size_t index = 0;
+  ItemRecord record;
+  std::vector<WarningRecord> warnings;
+  bool media = false;
+};
+
+ItemRecord record_for(const evidence::Entry& e, std::int64_t evidence_id,
+                      const std::string& fs_type) {
+  ItemRecord r;
+  r.evidence_id = evidence_id;
+  r.provenance = e.provenance.str();
+  r.volume = e.volume;
+  r.fs_type = fs_type;
+  r.inode = e.inode;
+  r.inode_str = e.inode_str;
+  r.path = e.path;
+  r.name = e.name;
+  r.size = e.size;
+  r.name_type = e.name_type;
+  r.meta_type = e.meta_type;
+  r.deleted = e.deleted;
+  r.orphan = e.orphan;
+  r.ads = e.ads;
+  r.meta_allocated = e.meta_allocated;
+  r.times = e.times;
+  r.status = "not-read";
+  return r;
+}
+
+// Content is read for regular files with metadata; directories, links, virtual files and names
+// whose metadata is gone have no content of their own. A file system's bookkeeping files
+// ($MFT, $LogFile, $BadClus:$Bad, whose runs TSK does not cover) are listed but read only with
+// --digests all, where known-software lists may name them.
+bool has_content(const evidence::Entry& e, DigestPolicy policy) {
+  return e.has_meta && e.meta_type == 'r' && (!e.fs_metadata || policy == DigestPolicy::kAll);
+}
+
+void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s,
+             std::uint64_t retain_cap, const std::vector<Analyser>& analysers) {
+  if (!has_content(e, s.digests)) return;
+  if (w.open_error) {
+    t.record.status = "error";
+    t.warnings.push_back({t.record.provenance, "open", w.open_error->message});
+    return;
+  }
+  auto reader = w.evidence->open_reader(e);
+  if (!reader) {
+    t.record.status = "error";
+    t.warnings.push_back({t.record.provenance, "open", reader.error().message});
+    return;
+  }
+  w.hasher->reset(false);
+  w.retained.clear();
+  sniff::ContentType type;
+  bool retain = false;
+  std::uint64_t off = 0;
+  std::optional<std::string> failure;
+  while (off < e.size) {
+    auto got = (*reader)->read(off, w.chunk);
+    if (!got) {
+      failure = got.error().message;
+      break;
+    }
+    if (*got == 0) {
+      failure = fmt::format("content ends after {} of {} bytes", off, e.size);
+      break;
+    }
+    const auto bytes = std::span<const std::uint8_t>(w.chunk).first(*got);
+    if (off == 0) {
+      type = sniff::sniff(bytes.first(std::min(bytes.size(), sniff::kSniffBytes)), e.name);
+      if (type.is_media() || s.digests == DigestPolicy::kAll) w.hasher->enable_cryptographic();
+      retain = type.is_media() && e.size <= retain_cap;
+      if (retain) w.retained.reserve(e.size);
+    }
+    w.hasher->update(bytes);
+    if (retain) w.retained.insert(w.retained.end(), bytes.begin(), bytes.end());
+    off += *got;
+  }
+  if (e.size == 0 && s.digests == DigestPolicy::kAll) w.hasher->enable_cryptographic();
+  t.record.bytes_read = off;
+  t.record.content_type = std::string(type.name);
+  t.record.category = sniff::category_name(type.category);
+  t.record.extension_mismatch = sniff::extension_mismatch(type, e.name);
+  t.media = type.is_media();
+  const auto d = w.hasher->finish();
+  if (failure) {
+    // Digests of a partial read would name bytes that are not the item: leave them empty.
+    t.record.status = "error";
+    t.warnings.push_back({t.record.provenance, "read", *failure});
+    return;
+  }
+  t.record.status = "ok";
+  t.record.xxh3_128 = d.hex(digest::Algorithm::kXxh3_128);
+  t.record.md5 = d.hex(digest::Algorithm::kMd5);
+  t.record.sha1 = d.hex(digest::Algorithm::kSha1);
+  t.record.sha256 = d.hex(digest::Algorithm::kSha256);
+  if (!analysers.empty()) {
+    const ItemView view{
+        e, type,
+        retain ? std::span<const std::uint8_t>(w.retained) : std::span<const std::uint8_t>()};
+    for (const auto& a : analysers) a(view, t.record, t.warnings);
+  }
+}
+
+std::string volume_kind_name(evidence::VolumeKind k) {
+  switch (k) {
+    case evidence::VolumeKind::kFileSystem:
+      return "filesystem";
+    case evidence::VolumeKind::kUnallocated:
+      return "unallocated";
+    case evidence::VolumeKind::kUnreadable:
+      return "unreadable";
+    case evidence::VolumeKind::kMeta:
+      return "meta";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string ScanSettings::to_json() const {
+  return fmt::format(
+      "{{\"chunk_size\":{},\"digests\":\"{}\",\"max_memory\":{},\"max_retained\":{},"
+      "\"threads\":{},\"verify\":{}}}",
+      chunk_size, digests == DigestPolicy::kAll ? "all" : "media", max_memory, max_retained,
+      threads, verify);
+}
+
+Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::CaseStore& store,
+                                std::int64_t run_id, const ScanSettings& settings,
+                                const std::vector<Analyser>& analysers,
+                                const ScanProgress& progress) {
+  const std::string path = std::filesystem::absolute(evidence_path).lexically_normal().string();
+  auto opened = evidence::open_evidence(path);
+  if (!opened) return opened.error();
+  auto& ev = **opened;
+  const auto& info = ev.info();
+  ScanStats stats;
+
+  std::string segments = "[";
+  for (std::size_t i = 0; i < info.segments.size(); ++i) {
+    if (i) segments += ',';
+    append_json_string(segments, lossy_utf8(info.segments[i]));
+  }
+  segments += ']';
+  const auto stored = ev.stored_hashes();
+  auto evidence_id =
+      store.add_evidence({path, info.name, evidence::image_format_name(info.format), info.size,
+                          segments, stored.md5.value_or(""), stored.sha1.value_or("")});
+  if (!evidence_id) return evidence_id.error();
+  if (auto r = store.audit(
+          run_id, case_store::now_utc(), "evidence-opened",
+          fmt::format("{{\"evidence_id\":{},\"format\":\"{}\",\"size\":{},"
+                      "\"segments\":{}}}",
+                      *evidence_id, evidence::image_format_name(info.format), info.size, segments));
+      !r)
+    return r.error();
+
+  if (settings.verify && info.format != evidence::ImageFormat::kFolder) {
+    const auto v = evidence::verify_evidence(ev, {});
+    const std::string result = v.verified() ? "verified" : "not verified: " + v.failure_reason();
+    if (auto r = store.set_evidence_verification(*evidence_id, v.md5, v.sha1, v.sha256, result); !r)
+      return r.error();
+  }
+
+  // Walk first (metadata only): the list fixes the order of everything that follows.
+  std::vector<evidence::Entry> entries;
+  std::vector<WarningRecord> walk_warnings;
+  for (const auto& w : ev.open_warnings())
+    walk_warnings.push_back({w.provenance.str(), "volume", w.message});
+  if (auto r = store.begin_batch(); !r) return r.error();
+  for (const auto& v : ev.volumes()) {
+    if (auto r =
+            store.add_volume({*evidence_id, v.index, v.scheme, volume_kind_name(v.kind), v.fs_type,
+                              v.description, v.provenance.str(), v.offset, v.length});
+        !r)
+      return r.error();
+    if (v.kind != evidence::VolumeKind::kFileSystem) continue;
+    auto r = ev.walk(
+        v.index,
+        [&entries](const evidence::Entry& e) {
+          entries.push_back(e);
+          return true;
+        },
+        [&walk_warnings](const evidence::Warning& w) {
+          walk_warnings.push_back({w.provenance.str(), "walk", w.message});
+        });
+    if (!r) walk_warnings.push_back({v.provenance.str(), "walk", r.error().message});
+  }
+  for (const auto& w : walk_warnings) {
+    if (auto r = store.add_warning(w); !r) return r.error();
+  }
+  if (auto r = store.commit_batch(); !r) return r.error();
+  stats.entries = entries.size();
+  stats.warnings = walk_warnings.size();
+
+  auto recorded = store.recorded_items(*evidence_id);
+  if (!recorded) return recorded.error();
+  std::vector<std::size_t> todo;
+  todo.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (recorded->count(entries[i].provenance.str()) != 0) {
+      ++stats.items_resumed;
+      continue;
+    }
+    todo.push_back(i);
+    if (has_content(entries[i], settings.digests)) stats.bytes_total += entries[i].size;
+  }
+  recorded->clear();
+
+  std::vector<std::string> fs_type(ev.volumes().size());
+  for (const auto& v : ev.volumes()) fs_type[static_cast<std::size_t>(v.index)] = v.fs_type;
+
+  const int threads = settings.threads > 0 ? settings.threads : tbb::info::default_concurrency();
+  // Memory in flight: each worker holds one chunk and at most one retained media item.
+  const std::uint64_t per_worker = settings.max_memory / static_cast<std::uint64_t>(threads);
+  const std::uint64_t retain_cap =
+      per_worker > settings.chunk_size
+          ? std::min<std::uint64_t>(settings.max_retained, per_worker - settings.chunk_size)
+          : 0;
+  tbb::enumerable_thread_specific<Worker> workers([&path, &settings] {
+    Worker w;
+    auto e = evidence::open_evidence(path);
+    if (e) {
+      w.evidence = std::move(*e);
+    } else {
+      w.open_error = e.error();
+    }
+    w.chunk.resize(settings.chunk_size);
+    return w;
+  });
+
+  std::size_t next = 0;
+  std::optional<Error> store_error;
+  std::size_t in_batch = 0;
+  auto batch_started = std::chrono::steady_clock::now();
+  bool batch_open = false;
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        static_cast<std::size_t>(threads) * 4,
+        tbb::make_filter<void, Task*>(tbb::filter_mode::serial_in_order,
+                                      [&](tbb::flow_control& fc) -> Task* {
+                                        if (next >= todo.size() || store_error) {
+                                          fc.stop();
+                                          return nullptr;
+                                        }
+                                        auto* t = new Task();
+                                        t->index = todo[next++];
+                                        return t;
+                                      }) &
+            tbb::make_filter<Task*, Task*>(
+                tbb::filter_mode::parallel,
+                [&](Task* t) {
+                  const auto& e = entries[t->index];
+                  t->record =
+                      record_for(e, *evidence_id, fs_type[static_cast<std::size_t>(e.volume)]);
+                  try {
+                    process(*t, e, workers.local(), settings, retain_cap, analysers);
+                  } catch (const std::exception& ex) {
+                    // A library throwing on hostile bytes is an item error, never a crash.
+                    t->record.status = "error";
+                    t->record.xxh3_128.clear();
+                    t->record.md5.clear();
+                    t->record.sha1.clear();
+                    t->record.sha256.clear();
+                    t->warnings.push_back({t->record.provenance, "internal", ex.what()});
+                  }
+                  return t;
+                }) &
+            tbb::make_filter<Task*, void>(tbb::filter_mode::serial_in_order, [&](Task* t) {
+              std::unique_ptr<Task> owned(t);
+              if (store_error) return;
+              if (!batch_open) {
+                if (auto r = store.begin_batch(); !r) {
+                  store_error = r.error();
+                  return;
+                }
+                batch_open = true;
+                batch_started = std::chrono::steady_clock::now();
+              }
+              if (auto r = store.add_item(t->record); !r) {
+                store_error = r.error();
+                return;
+              }
+              for (const auto& w : t->warnings) {
+                if (auto r = store.add_warning(w); !r) {
+                  store_error = r.error();
+                  return;
+                }
+              }
+              ++stats.items_recorded;
+              stats.bytes_read += t->record.bytes_read;
+              stats.warnings += t->warnings.size();
+              if (t->record.status == "error") ++stats.item_errors;
+              if (t->media) ++stats.media;
+              ++in_batch;
+              if (in_batch >= 2000 || std::chrono::steady_clock::now() - batch_started >
+                                          std::chrono::milliseconds(500)) {
+                if (auto r = store.commit_batch(); !r) {
+                  store_error = r.error();
+                  return;
+                }
+                batch_open = false;
+                in_batch = 0;
+              }
+              if (progress) progress(stats);
+            }));
+  });
+  if (store_error) return *store_error;
+  if (batch_open) {
+    if (auto r = store.commit_batch(); !r) return r.error();
+  }
+  if (progress) progress(stats);
+  if (auto r = store.audit(run_id, case_store::now_utc(), "evidence-scanned",
+                           fmt::format("{{\"evidence_id\":{},\"entries\":{},\"items_recorded\":{},"
+                                       "\"items_resumed\":{},\"bytes_read\":{},\"warnings\":{}}}",
+                                       *evidence_id, stats.entries, stats.items_recorded,
+                                       stats.items_resumed, stats.bytes_read, stats.warnings));
+      !r)
+    return r.error();
+  return stats;
+}
+
+}  // namespace vigil::pipeline

@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""vigil scan over the testdata images (issue: scan).
+
+- every planted picture whose content is still there is found by content (renamed and deleted
+  ones included), on every file system and through every container;
+- digests equal `icat IMAGE INODE | md5sum/sha1sum/sha256sum` for a sample of entries;
+- the same case content for --threads 1 and --threads 2, and for raw vs E01;
+- a scan killed with SIGKILL and started again ends with the content of an uninterrupted one;
+- bad input: newer schema, locked case: exit 2 with one message.
+Usage: test_scan.py VIGIL TESTDATA_DIR
+"""
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import vigil_e2e as e2e  # noqa: E402
+
+VIGIL, TESTDATA = sys.argv[1], sys.argv[2]
+PICTURES = {"jpeg", "png", "gif", "bmp", "webp", "tiff"}
+CONTENT_COLUMNS = ("provenance, path, name, size, inode_str, deleted, orphan, ads, content_type, "
+                   "extension_mismatch, status, bytes_read, mtime, xxh3_128, md5, sha1, sha256")
+
+
+def td(name):
+    return os.path.join(TESTDATA, name)
+
+
+def scan(case, *evidence, args=()):
+    out = e2e.run([VIGIL, "scan", "--quiet", "--case", case, *args, *evidence])
+    return out
+
+
+def content(case, strip_root=False):
+    db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+    rows = []
+    for r in db.execute(f"SELECT id, {CONTENT_COLUMNS} FROM items ORDER BY id"):
+        r = list(r)
+        if strip_root:
+            r[1] = r[1].split(" > ", 1)[1]
+        rows.append(tuple(r))
+    warnings = sorted(db.execute("SELECT provenance, code, message FROM warnings"))
+    db.close()
+    return rows, warnings
+
+
+class Scan(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.manifest = e2e.manifest(TESTDATA)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def case(self, name):
+        return os.path.join(self.tmp.name, name)
+
+    def planted_pictures(self, fs_images):
+        return {r[4] for r in self.manifest["entry"] if r[0] in fs_images and r[2] in PICTURES}
+
+    def test_every_picture_found_by_content(self):
+        layouts = {
+            "fat32.raw": ["fat32.raw"], "ntfs.raw": ["ntfs.raw"], "ext4.raw": ["ext4.raw"],
+            "iso9660.iso": ["iso9660.iso"], "gpt.raw": ["fat32.raw", "ntfs.raw", "ext4.raw"],
+            "mbr.raw": ["fat32.raw", "ntfs.raw", "ext4.raw", "exfat.raw"],
+            "gpt.E01": ["fat32.raw", "ntfs.raw", "ext4.raw"],
+            "gpt_split.raw.001": ["fat32.raw", "ntfs.raw", "ext4.raw"],
+        }
+        for image, fs_images in layouts.items():
+            with self.subTest(image=image):
+                case = self.case("found-" + image)
+                out = scan(case, td(image))
+                self.assertEqual(out.returncode, 0, out.stderr.decode())
+                found = {r["sha256"] for r in e2e.items(case) if r["content_type"] in PICTURES}
+                want = self.planted_pictures(fs_images)
+                self.assertGreater(len(want), 10)
+                self.assertEqual(want - found, set(), f"pictures not found in {image}")
+                rows = e2e.items(case, "content_type IN ('jpeg','png','gif','bmp','webp','tiff')")
+                # Renamed pictures are flagged; deleted ones are found.
+                self.assertTrue(any(r["extension_mismatch"] for r in rows))
+                if image not in ("iso9660.iso",):
+                    self.assertTrue(any(r["deleted"] for r in rows))
+                self.assertTrue(all(r["md5"] and r["sha1"] and r["sha256"] for r in rows))
+
+    def test_digests_equal_icat(self):
+        case = self.case("icat")
+        out = scan(case, td("gpt.raw"), args=["--digests", "all"])
+        self.assertIn(out.returncode, (0, 1), out.stderr.decode())
+        db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+        offsets = {i: o for i, o in db.execute("SELECT idx, offset FROM volumes")}
+        rows = list(db.execute("SELECT volume, inode_str, md5, sha1, sha256, path FROM items "
+                               "WHERE status='ok' AND meta_type='r' AND size > 0 ORDER BY id"))
+        db.close()
+        self.assertGreater(len(rows), 100)
+        def is_bmp(path):
+            return (path.encode() if isinstance(path, str) else path).endswith(b".bmp")
+        sample = rows[::4] + [r for r in rows if is_bmp(r[5])]  # the large files, chunked
+        for vol, inode, md5, sha1, sha256, path in sample:
+            data = subprocess.run(["icat", "-o", str(offsets[vol] // 512), td("gpt.raw"), inode],
+                                  capture_output=True, check=True).stdout
+            with self.subTest(path=path, inode=inode):
+                self.assertEqual(hashlib.md5(data).hexdigest(), md5)
+                self.assertEqual(hashlib.sha1(data).hexdigest(), sha1)
+                self.assertEqual(hashlib.sha256(data).hexdigest(), sha256)
+
+    def test_thread_count_does_not_change_content(self):
+        one, two = self.case("t1"), self.case("t2")
+        self.assertEqual(scan(one, td("gpt.E01"), args=["--threads", "1"]).returncode, 0)
+        self.assertEqual(scan(two, td("gpt.E01"), args=["--threads", "2"]).returncode, 0)
+        self.assertEqual(content(one), content(two))
+
+    def test_e01_and_raw_give_the_same_items(self):
+        raw, ewf = self.case("raw"), self.case("ewf")
+        self.assertEqual(scan(raw, td("gpt.raw")).returncode, 0)
+        self.assertEqual(scan(ewf, td("gpt.E01")).returncode, 0)
+        self.assertEqual(content(raw, strip_root=True), content(ewf, strip_root=True))
+
+    def test_more_evidence_adds_to_the_case(self):
+        case = self.case("multi")
+        self.assertEqual(scan(case, td("fat32.raw")).returncode, 0)
+        n1 = len(e2e.items(case))
+        self.assertEqual(scan(case, td("ext4.raw"), td("iso9660.iso")).returncode, 0)
+        db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+        self.assertEqual(db.execute("SELECT count(*) FROM evidence").fetchone()[0], 3)
+        self.assertEqual(db.execute("SELECT count(*) FROM runs WHERE status='complete'")
+                         .fetchone()[0], 2)
+        db.close()
+        self.assertGreater(len(e2e.items(case)), n1)
+        # Scanning the same evidence again reads nothing new.
+        again = e2e.run([VIGIL, "scan", "--case", case, td("fat32.raw")])
+        self.assertEqual(again.returncode, 0)
+        self.assertIn(b"0 recorded", again.stderr)
+
+    def test_read_errors_are_warnings_and_digests_stay_empty(self):
+        case = self.case("corrupt")
+        out = scan(case, td("gpt_corrupt.E01"))
+        # libewf reports the damaged chunk as a read error or returns its bytes; either way
+        # the run completes and the item is not given digests of bytes it does not have.
+        self.assertIn(out.returncode, (0, 1), out.stderr.decode())
+        bad = e2e.items(case, "status='error'")
+        for r in bad:
+            self.assertIsNone(r["md5"])
+            self.assertIsNone(r["xxh3_128"])
+
+    def test_kill_and_resume(self):
+        with tempfile.TemporaryDirectory() as ev:
+            # Enough content that a single-threaded scan with all digests takes a while.
+            block = os.urandom(1 << 16)
+            for i in range(3000):
+                d = os.path.join(ev, f"d{i % 30:02}")
+                os.makedirs(d, exist_ok=True)
+                with open(os.path.join(d, f"f{i:04}.bin"), "wb") as f:
+                    f.write(i.to_bytes(4, "little") + block)
+            full, killed = self.case("full"), self.case("killed")
+            args = ["--threads", "1", "--digests", "all"]
+            self.assertEqual(scan(full, ev, args=args).returncode, 0)
+            proc = subprocess.Popen([VIGIL, "scan", "--quiet", "--case", killed, *args, ev])
+            db_path = os.path.join(killed, "case.sqlite")
+            deadline = time.time() + 60
+            recorded = 0
+            while time.time() < deadline and proc.poll() is None:
+                try:
+                    db = sqlite3.connect(db_path, timeout=0.1)
+                    recorded = db.execute("SELECT count(*) FROM items").fetchone()[0]
+                    db.close()
+                except sqlite3.Error:
+                    recorded = 0
+                if recorded > 200:
+                    break
+                time.sleep(0.01)
+            self.assertIsNone(proc.poll(), "the scan ended before it could be killed")
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            db = sqlite3.connect(db_path)
+            partial = db.execute("SELECT count(*) FROM items").fetchone()[0]
+            db.close()
+            self.assertGreater(partial, 0)
+            self.assertLess(partial, 3031)
+            resumed = e2e.run([VIGIL, "scan", "--case", killed, *args, ev])
+            self.assertEqual(resumed.returncode, 0, resumed.stderr.decode())
+            self.assertIn(f"{partial} already in the case".encode(), resumed.stderr)
+            self.assertEqual(content(full), content(killed))
+
+
+class BadCase(unittest.TestCase):
+    def test_newer_schema_and_locked_case(self):
+        with tempfile.TemporaryDirectory() as case:
+            self.assertEqual(scan(case, td("exfat.raw")).returncode, 0)
+            db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+            db.execute("PRAGMA user_version=99")
+            db.commit()
+            db.close()
+            out = scan(case, td("exfat.raw"))
+            self.assertEqual(out.returncode, 2)
+            self.assertEqual(len(out.stderr.decode().strip().splitlines()), 1)
+            self.assertIn(b"newer", out.stderr)
+        with tempfile.TemporaryDirectory() as case:
+            import fcntl
+            with open(os.path.join(case, ".lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                out = scan(case, td("exfat.raw"))
+                self.assertEqual(out.returncode, 2)
+                self.assertIn(b"in use by another vigil process", out.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])
