@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "digest_index.hpp"
 #include "mapped_file.hpp"
@@ -24,22 +25,39 @@ struct ExactIndex {
   const std::uint32_t* first = nullptr;
   const std::uint32_t* post = nullptr;
 
-  // Position of the digest among the keys, or -1.
-  [[nodiscard]] std::int64_t locate(const std::uint8_t* d) const {
-    if (n_keys == 0) return -1;
+  // Position of the digest among the keys, or -1. The digest length is a template parameter so
+  // that every comparison is an inlined fixed-size memcmp.
+  template <std::size_t L>
+  [[nodiscard]] std::int64_t locate_fixed(const std::uint8_t* d) const {
     const std::uint32_t b = detail::bucket_of(d, bits);
     std::uint64_t lo = prefix[b];
-    std::uint64_t hi = prefix[b + 1];
+    const std::uint64_t end = prefix[b + 1];
+    std::uint64_t hi = end;
     while (lo < hi) {  // lower bound inside the bucket
       const std::uint64_t mid = lo + (hi - lo) / 2;
-      if (std::memcmp(keys + mid * len, d, len) < 0)
+      if (std::memcmp(keys + mid * L, d, L) < 0)
         lo = mid + 1;
       else
         hi = mid;
     }
-    if (lo < prefix[b + 1] && std::memcmp(keys + lo * len, d, len) == 0)
-      return static_cast<std::int64_t>(lo);
+    if (lo < end && std::memcmp(keys + lo * L, d, L) == 0) return static_cast<std::int64_t>(lo);
     return -1;
+  }
+  // The bucket bounds of a digest (prefix is trusted: checked whole at open).
+  [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> bucket(const std::uint8_t* d) const {
+    const std::uint32_t b = detail::bucket_of(d, bits);
+    return {prefix[b], prefix[b + 1]};
+  }
+  [[nodiscard]] std::int64_t locate(const std::uint8_t* d) const {
+    if (n_keys == 0) return -1;
+    switch (len) {
+      case 16:
+        return locate_fixed<16>(d);
+      case 20:
+        return locate_fixed<20>(d);
+      default:
+        return locate_fixed<32>(d);
+    }
   }
 };
 
@@ -157,9 +175,38 @@ void HashSet::find(const Digest& d, std::vector<std::uint32_t>& record_ids) cons
   const ExactIndex& x = impl_->exact[static_cast<std::size_t>(d.algorithm)];
   const std::int64_t i = x.locate(d.bytes.data());
   if (i < 0) return;
+  if (x.n_posts == x.n_keys) {  // every digest names one record: first[] is the identity
+    record_ids.push_back(x.post[i]);
+    return;
+  }
   const std::uint64_t begin = x.first[i];
   const std::uint64_t end = std::min<std::uint64_t>(x.first[i + 1], x.n_posts);
   for (std::uint64_t k = begin; k < end; ++k) record_ids.push_back(x.post[k]);
+}
+
+void HashSet::contains_many(std::span<const Digest> digests, std::span<std::uint8_t> found) const {
+  // Groups of lookups whose cache misses overlap: prefetch every prefix entry of the group, then
+  // every first key, then compare. A lone lookup waits for each miss in turn.
+  constexpr std::size_t kGroup = 16;
+  const auto& ex = impl_->exact;
+  for (std::size_t base = 0; base < digests.size() && base < found.size(); base += kGroup) {
+    const std::size_t n = std::min({kGroup, digests.size() - base, found.size() - base});
+    for (std::size_t i = 0; i < n; ++i) {
+      const Digest& d = digests[base + i];
+      const ExactIndex& x = ex[static_cast<std::size_t>(d.algorithm)];
+      if (x.n_keys > 0) __builtin_prefetch(x.prefix + detail::bucket_of(d.bytes.data(), x.bits));
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const Digest& d = digests[base + i];
+      const ExactIndex& x = ex[static_cast<std::size_t>(d.algorithm)];
+      if (x.n_keys > 0) __builtin_prefetch(x.keys + x.bucket(d.bytes.data()).first * x.len);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const Digest& d = digests[base + i];
+      found[base + i] =
+          ex[static_cast<std::size_t>(d.algorithm)].locate(d.bytes.data()) >= 0 ? 1 : 0;
+    }
+  }
 }
 
 std::uint64_t HashSet::digest_count(Algorithm a) const {

@@ -271,8 +271,10 @@ Result<void> SetBuilder::finish(SetInfo& info) {
     for (auto& w : m.parts[a])
       if (w.is_open())
         if (auto r = w.close(/*sync=*/false); !r) return r;
+    // About one key per bucket, so a lookup reads one prefix entry and one or two keys; at most
+    // 2^24 buckets (a 64 MiB table) for the largest sets.
     const unsigned bits = static_cast<unsigned>(
-        std::clamp<int>(static_cast<int>(std::bit_width(m.entries[a])) - 1, 8, 24));
+        std::clamp<int>(static_cast<int>(std::bit_width(m.entries[a])), 8, 24));
     IndexWriter out(digest_size(kAlgorithms[a]), bits);
     const auto name = algorithm_name(kAlgorithms[a]);
     if (auto r = out.open(m.dir, name); !r) return r;

@@ -72,6 +72,14 @@ void build_and_check(std::size_t budget) {
   }
   for (int i = 0; i < 1000; ++i)
     EXPECT_FALSE(set->contains(random_digest(rng, kAlgorithms[i % 3])));
+  // The batched path answers exactly as contains() does.
+  std::vector<Digest> batch;
+  for (int i = 0; i < 1000; ++i)
+    batch.push_back(i % 2 ? pool[rng() % pool.size()] : random_digest(rng, kAlgorithms[i % 3]));
+  std::vector<std::uint8_t> found(batch.size());
+  set->contains_many(batch, found);
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    EXPECT_EQ(found[i] != 0, set->contains(batch[i])) << i;
   for (std::uint32_t id = 0; id < 8000; id += 37) {
     auto r = set->record(id);
     ASSERT_TRUE(r.ok());

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,9 @@ class HashSet {
 
   // True if any record names the digest.
   [[nodiscard]] bool contains(const Digest& d) const;
+  // found[i] = contains(digests[i]) for many digests at once, with their memory accesses
+  // overlapped (prefetch): the fast path when a scan has a batch of digests to check.
+  void contains_many(std::span<const Digest> digests, std::span<std::uint8_t> found) const;
   // Appends the id of every record that names the digest (in ascending order).
   void find(const Digest& d, std::vector<std::uint32_t>& record_ids) const;
   [[nodiscard]] std::uint64_t digest_count(Algorithm a) const;
