@@ -20,6 +20,7 @@ using Action = std::function<int()>;
 void register_ls(CLI::App& app, Action& action);
 void register_verify(CLI::App& app, Action& action);
 void register_demo(CLI::App& app, Action& action);
+void register_hash(CLI::App& app, Action& action);
 void register_hashset(CLI::App& app, Action& action);
 void register_scan(CLI::App& app, Action& action);
 

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   vigil::cli::register_verify(app, action);
   vigil::cli::register_scan(app, action);
   vigil::cli::register_demo(app, action);
+  vigil::cli::register_hash(app, action);
   vigil::cli::register_hashset(app, action);
 
   try {
