@@ -6,10 +6,14 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git clang-format clang-tidy
+  # libFuzzer targets (fuzz/, -DVIGIL_FUZZ=ON) need clang
+  clang
   # libraries (DESIGN.md, Dependencies)
   libtsk-dev libewf-dev libxxhash-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev
   libtbb-dev libsqlite3-dev nlohmann-json3-dev libfmt-dev
   libopencv-dev libopencv-contrib-dev
+  # HEIC/AVIF pictures for perceptual hashing (lib/phash; OpenCV 4.6 reads neither)
+  libheif-dev
   # test-image tools: file systems, partition tables, E01, reference listings (fls, icat)
   sleuthkit ewf-tools mtools dosfstools e2fsprogs ntfs-3g exfatprogs xorriso fdisk
   # pins the clock of tools that have no option for it (ewfacquire), so test images are byte-identical

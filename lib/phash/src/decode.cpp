@@ -14,6 +14,10 @@
 #include <string>
 #include <vector>
 
+#if defined(VIGIL_HAVE_LIBHEIF)
+#include "heif_decode.hpp"
+#endif
+
 namespace vigil::phash {
 namespace {
 
@@ -172,6 +176,13 @@ Result<cv::Mat> decode_opencv(std::span<const std::uint8_t> bytes, ImageFormat f
 
 Result<DecodedImage> decode_image(std::span<const std::uint8_t> bytes, const DecodeLimits& limits,
                                   DecodeMode mode) {
+  if (sniff_image_format(bytes) == ImageFormat::kHeif) {
+#if defined(VIGIL_HAVE_LIBHEIF)
+    return detail::decode_heif(bytes, limits);
+#else
+    return make_error(ErrorCode::kUnsupported, "heif: vigil was built without libheif");
+#endif
+  }
   auto header = read_image_header(bytes);
   if (!header.ok()) return header.error();
   if (header->pixels() > limits.max_pixels) return limit_error(header->pixels(), limits);
