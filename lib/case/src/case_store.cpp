@@ -59,6 +59,23 @@ CREATE TABLE audit(
   id INTEGER PRIMARY KEY, time_utc TEXT NOT NULL, run_id INTEGER, action TEXT NOT NULL,
   details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
 )sql",
+    // 1 -> 2: perceptual hashes, the known lists a run used, and their matches.
+    R"sql(
+CREATE TABLE perceptual(
+  item_id INTEGER NOT NULL REFERENCES items(id), algorithm TEXT NOT NULL, pipeline TEXT NOT NULL,
+  hash TEXT NOT NULL, quality INTEGER, PRIMARY KEY(item_id, algorithm, pipeline));
+CREATE TABLE hash_sets(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL, publisher TEXT NOT NULL,
+  profile TEXT NOT NULL, imported_utc TEXT NOT NULL, sources TEXT NOT NULL,
+  record_counts TEXT NOT NULL, identity TEXT NOT NULL UNIQUE);
+CREATE TABLE matches(
+  id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id),
+  set_id INTEGER NOT NULL REFERENCES hash_sets(id), kind TEXT NOT NULL, algorithm TEXT NOT NULL,
+  item_value TEXT NOT NULL, list_value TEXT NOT NULL, distance INTEGER, threshold INTEGER,
+  item_quality INTEGER, list_quality INTEGER, variant TEXT, category TEXT, status TEXT NOT NULL,
+  record TEXT NOT NULL);
+CREATE INDEX matches_item ON matches(item_id);
+)sql",
 };
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
 static_assert(kMigrationCount == kSchemaVersion);
@@ -151,7 +168,7 @@ std::string column_text(sqlite3_stmt* s, int i) {
 }  // namespace
 
 struct CaseStore::Statements {
-  Stmt insert_item, insert_warning, insert_audit, last_audit;
+  Stmt insert_item, insert_warning, insert_audit, last_audit, insert_perceptual, insert_match;
 };
 
 std::string now_utc() {
@@ -206,8 +223,15 @@ Result<std::unique_ptr<CaseStore>> CaseStore::open(const std::string& dir, bool 
                          "INSERT INTO audit(time_utc, run_id, action, details, prev_hash, hash) "
                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
   st.last_audit = Stmt(store->db_, "SELECT hash FROM audit ORDER BY id DESC LIMIT 1");
+  st.insert_perceptual = Stmt(store->db_,
+                              "INSERT INTO perceptual(item_id, algorithm, pipeline, hash, quality) "
+                              "VALUES(?1, ?2, ?3, ?4, ?5)");
+  st.insert_match = Stmt(store->db_, R"sql(
+    INSERT INTO matches(item_id, set_id, kind, algorithm, item_value, list_value, distance,
+      threshold, item_quality, list_quality, variant, category, status, record)
+    VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14))sql");
   if (!st.insert_item.ok() || !st.insert_warning.ok() || !st.insert_audit.ok() ||
-      !st.last_audit.ok())
+      !st.last_audit.ok() || !st.insert_perceptual.ok() || !st.insert_match.ok())
     return db_error(store->db_, "cannot prepare case store statements");
   return store;
 }
@@ -349,7 +373,7 @@ Result<std::unordered_set<std::string>> CaseStore::recorded_items(std::int64_t e
 Result<void> CaseStore::begin_batch() { return exec("BEGIN IMMEDIATE"); }
 Result<void> CaseStore::commit_batch() { return exec("COMMIT"); }
 
-Result<void> CaseStore::add_item(const ItemRecord& it) {
+Result<std::int64_t> CaseStore::add_item(const ItemRecord& it, const ItemExtras& extras) {
   auto& s = st_->insert_item;
   s.bind(1, it.evidence_id)
       .bind_bytes(2, it.provenance)
@@ -383,7 +407,53 @@ Result<void> CaseStore::add_item(const ItemRecord& it) {
       .bind_opt(30, it.md5)
       .bind_opt(31, it.sha1)
       .bind_opt(32, it.sha256);
-  return s.run("cannot record an item");
+  if (auto r = s.run("cannot record an item"); !r) return r.error();
+  const auto id = static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+  for (const auto& p : extras.perceptual) {
+    auto& q = st_->insert_perceptual;
+    q.bind(1, id).bind_text(2, p.algorithm).bind_text(3, p.pipeline).bind_text(4, p.hash);
+    if (p.quality >= 0) q.bind(5, p.quality);
+    if (auto r = q.run("cannot record a perceptual hash"); !r) return r.error();
+  }
+  for (const auto& m : extras.matches) {
+    auto& q = st_->insert_match;
+    q.bind(1, id)
+        .bind(2, m.set_id)
+        .bind_text(3, m.kind)
+        .bind_text(4, m.algorithm)
+        .bind_text(5, m.item_value)
+        .bind_text(6, m.list_value);
+    int c = 7;
+    for (const int v : {m.distance, m.threshold, m.item_quality, m.list_quality}) {
+      if (v >= 0) q.bind(c, v);
+      ++c;
+    }
+    q.bind_opt(11, m.variant).bind_opt(12, m.category).bind_text(13, m.status);
+    q.bind_bytes(14, m.record);
+    if (auto r = q.run("cannot record a match"); !r) return r.error();
+  }
+  return id;
+}
+
+Result<std::int64_t> CaseStore::add_hash_set(const HashSetRecord& set) {
+  Stmt find(db_, "SELECT id FROM hash_sets WHERE identity=?1");
+  find.bind_text(1, set.identity);
+  if (find.step() == SQLITE_ROW)
+    return static_cast<std::int64_t>(sqlite3_column_int64(find.get(), 0));
+  find.reset();
+  Stmt s(db_,
+         "INSERT INTO hash_sets(name, version, publisher, profile, imported_utc, sources, "
+         "record_counts, identity) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  s.bind_bytes(1, set.name)
+      .bind_bytes(2, set.version)
+      .bind_bytes(3, set.publisher)
+      .bind_text(4, set.profile)
+      .bind_text(5, set.imported_utc)
+      .bind_bytes(6, set.sources)
+      .bind_text(7, set.record_counts)
+      .bind_text(8, set.identity);
+  if (auto r = s.run("cannot record a hash set"); !r) return r.error();
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
 }
 
 Result<void> CaseStore::add_warning(const WarningRecord& w) {

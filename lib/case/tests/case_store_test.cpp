@@ -73,6 +73,54 @@ TEST_F(CaseStoreTest, CreatesRecordsAndResumes) {
   sqlite3_finalize(q);
 }
 
+TEST_F(CaseStoreTest, ItemExtrasAndHashSets) {
+  auto s = CaseStore::open(dir_, true);
+  ASSERT_TRUE(s.ok());
+  auto ev = (*s)->add_evidence({"/x/a.raw", "a.raw", "raw", 1, "[]", "", ""});
+  HashSetRecord set{"Synthetic", "1", "vigil tests", "custom", "t", "[]", "{}", "id-1"};
+  auto set_id = (*s)->add_hash_set(set);
+  ASSERT_TRUE(set_id.ok());
+  EXPECT_EQ(*(*s)->add_hash_set(set), *set_id);  // the same release is recorded once
+  ItemExtras extras;
+  extras.perceptual.push_back({"pdq", "pdq-fullres", std::string(64, 'a'), 100});
+  extras.matches.push_back({*set_id, "near", "pdq", std::string(64, 'a'), std::string(64, 'b'), 3,
+                            31, 100, 90, "rot90", "", "alert", "{}"});
+  ASSERT_TRUE((*s)->begin_batch().ok());
+  auto id = (*s)->add_item(item(*ev, "a.raw > vol:0@0 > fat32:/x.jpg"), extras);
+  ASSERT_TRUE(id.ok()) << id.error().describe();
+  ASSERT_TRUE((*s)->commit_batch().ok());
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2((*s)->handle(),
+                               "SELECT m.distance, m.variant, m.category, p.quality FROM matches m "
+                               "JOIN perceptual p ON p.item_id = m.item_id",
+                               -1, &q, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(q, 0), 3);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 1)), "rot90");
+  EXPECT_EQ(sqlite3_column_type(q, 2), SQLITE_NULL);  // a null category stays null, never 0
+  EXPECT_EQ(sqlite3_column_int(q, 3), 100);
+  sqlite3_finalize(q);
+}
+
+TEST_F(CaseStoreTest, MigratesAnOlderStore) {
+  {
+    auto s = CaseStore::open(dir_, true);
+    ASSERT_TRUE(s.ok());
+    // Turn it back into a version-1 store.
+    ASSERT_EQ(sqlite3_exec((*s)->handle(),
+                           "DROP TABLE matches; DROP TABLE perceptual; DROP TABLE hash_sets; "
+                           "PRAGMA user_version=1",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  auto s = CaseStore::open(dir_, false);
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  EXPECT_EQ((*s)->schema_version(), kSchemaVersion);
+  EXPECT_EQ(sqlite3_exec((*s)->handle(), "SELECT count(*) FROM matches", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+}
+
 TEST_F(CaseStoreTest, SecondWriterIsRefused) {
   auto a = CaseStore::open(dir_, true);
   ASSERT_TRUE(a.ok());

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
@@ -36,6 +37,7 @@ struct Worker {
 struct Task {
   std::size_t index = 0;
   ItemRecord record;
+  case_store::ItemExtras extras;
   std::vector<WarningRecord> warnings;
   bool media = false;
 };
@@ -134,7 +136,7 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
     const ItemView view{
         e, type,
         retain ? std::span<const std::uint8_t>(w.retained) : std::span<const std::uint8_t>()};
-    for (const auto& a : analysers) a(view, t.record, t.warnings);
+    for (const auto& a : analysers) a(view, t.record, t.extras, t.warnings);
   }
 }
 
@@ -271,6 +273,9 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   std::size_t in_batch = 0;
   auto batch_started = std::chrono::steady_clock::now();
   bool batch_open = false;
+  // More threads than cores is allowed (an examiner may ask); TBB needs to be told so.
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb::parallel_pipeline(
@@ -300,6 +305,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
                     t->record.md5.clear();
                     t->record.sha1.clear();
                     t->record.sha256.clear();
+                    t->extras = {};
                     t->warnings.push_back({t->record.provenance, "internal", ex.what()});
                   }
                   return t;
@@ -315,7 +321,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
                 batch_open = true;
                 batch_started = std::chrono::steady_clock::now();
               }
-              if (auto r = store.add_item(t->record); !r) {
+              if (auto r = store.add_item(t->record, t->extras); !r) {
                 store_error = r.error();
                 return;
               }

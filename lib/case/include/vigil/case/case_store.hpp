@@ -21,7 +21,7 @@ struct sqlite3;
 
 namespace vigil::case_store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 inline constexpr const char* kDatabaseName = "case.sqlite";
 
 struct RunRecord {
@@ -71,6 +71,43 @@ struct ItemRecord {
   std::string xxh3_128, md5, sha1, sha256;  // lower-case hex; empty = not computed
 };
 
+// A perceptual hash of an item, named by algorithm ("pdq", "opencv-phash") and pipeline
+// ("pdq-fullres", "pdq-cli512", "fast-triage", ...): hashes of different pipelines never mix.
+struct PerceptualRecord {
+  std::string algorithm;
+  std::string pipeline;
+  std::string hash;  // lower-case hex
+  int quality = -1;  // -1: the algorithm has no quality
+};
+
+// A known list as a run used it: its identity is recorded in the case even after the list is
+// replaced by a newer release.
+struct HashSetRecord {
+  std::string name, version, publisher, profile, imported_utc;
+  std::string sources;        // JSON: [{"file":..., "sha256":..., "size":...}]
+  std::string record_counts;  // JSON: {"md5": n, "sha1": n, ...}
+  std::string identity;       // stable id of this release (e.g. SHA-256 over its sources)
+};
+
+// kind "exact" (a digest equal to a listed one) or "near" (a perceptual hash within the
+// threshold); exact and near matches are never mixed in one section of any output.
+struct MatchRecord {
+  std::int64_t set_id = 0;
+  std::string kind;       // "exact" | "near"
+  std::string algorithm;  // "md5", "sha1", "sha256", "pdq"
+  std::string item_value, list_value;
+  int distance = -1, threshold = -1, item_quality = -1, list_quality = -1;
+  std::string variant;   // which PDQ dihedral variant matched ("original", "rot90", ...)
+  std::string category;  // the list's raw category, kept exactly ("" when null)
+  std::string status;    // "alert" | "known" | "ignore"
+  std::string record;    // JSON of the list record
+};
+
+struct ItemExtras {
+  std::vector<PerceptualRecord> perceptual;
+  std::vector<MatchRecord> matches;
+};
+
 struct WarningRecord {
   std::string provenance;
   std::string code;
@@ -104,7 +141,10 @@ class CaseStore {
 
   // Batched writes: everything between begin_batch and commit_batch lands together or not at all.
   Result<void> begin_batch();
-  Result<void> add_item(const ItemRecord& item);
+  // Returns the new item's id; extras (perceptual hashes, matches) are stored with it.
+  Result<std::int64_t> add_item(const ItemRecord& item, const ItemExtras& extras = {});
+  // Returns the id of this hash-set release, adding it if new.
+  Result<std::int64_t> add_hash_set(const HashSetRecord& set);
   Result<void> add_warning(const WarningRecord& w);  // idempotent per (provenance, message)
   Result<void> commit_batch();
 

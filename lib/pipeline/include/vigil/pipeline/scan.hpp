@@ -50,15 +50,18 @@ struct ScanStats {
   std::uint64_t item_errors = 0;
 };
 
-// An analyser sees each item's sniffed type and, for retained media, its whole bytes; it may
-// add warnings. Analysers run inside the parallel stage and must be thread-safe.
+// An analyser sees each successfully read item: its sniffed type, its digests in the record and,
+// for retained media, its whole bytes. It adds perceptual hashes and matches to the extras and
+// may add warnings. Analysers run inside the parallel stage, in the order given, and must be
+// thread-safe.
 struct ItemView {
   const evidence::Entry& entry;
   const sniff::ContentType& type;
   std::span<const std::uint8_t> bytes;  // whole content when retained, else empty
 };
-using Analyser = std::function<void(const ItemView&, case_store::ItemRecord&,
-                                    std::vector<case_store::WarningRecord>&)>;
+using Analyser =
+    std::function<void(const ItemView&, case_store::ItemRecord&, case_store::ItemExtras&,
+                       std::vector<case_store::WarningRecord>&)>;
 
 using ScanProgress = std::function<void(const ScanStats&)>;
 
