@@ -57,7 +57,8 @@ std::string format_utc(const Timestamp& t) {
 
 std::string precision_label(std::uint64_t precision_ns) {
   constexpr std::uint64_t kDay = 86'400ULL * 1'000'000'000ULL;
-  if (precision_ns >= kDay && precision_ns % kDay == 0) return fmt::format("{}d", precision_ns / kDay);
+  if (precision_ns >= kDay && precision_ns % kDay == 0)
+    return fmt::format("{}d", precision_ns / kDay);
   if (precision_ns >= 1'000'000'000 && precision_ns % 1'000'000'000 == 0)
     return fmt::format("{}s", precision_ns / 1'000'000'000);
   if (precision_ns >= 1'000'000 && precision_ns % 1'000'000 == 0)
