@@ -9,6 +9,7 @@
 #include "progress.hpp"
 #include "vigil/case/case_store.hpp"
 #include "vigil/core/text.hpp"
+#include "vigil/pipeline/analysers.hpp"
 #include "vigil/pipeline/scan.hpp"
 #include "vigil/version.hpp"
 
@@ -23,6 +24,12 @@ struct ScanOptions {
   std::string max_memory = "1G";
   bool verify = false;
   bool quiet = false;
+  std::vector<std::string> hash_sets;
+  bool no_perceptual = false;
+  std::string pdq_pipeline = "canonical";
+  int pdq_threshold = 31;
+  int pdq_min_quality = 50;
+  std::uint64_t max_pixels = 100'000'000;
   std::vector<std::string> argv;
 };
 
@@ -68,8 +75,28 @@ int run_scan(const ScanOptions& opt) {
   if (*mem < (16ULL << 20)) return fatal("--max-memory: at least 16M is needed");
   settings.max_memory = *mem;
 
+  pipeline::AnalysisSettings analysis;
+  analysis.perceptual = !opt.no_perceptual;
+  const auto pipe = phash::parse_pdq_pipeline(opt.pdq_pipeline);
+  if (!pipe) return fatal("--pdq-pipeline: unknown pipeline " + opt.pdq_pipeline);
+  analysis.pdq_pipeline = *pipe;
+  analysis.pdq_threshold = opt.pdq_threshold;
+  analysis.pdq_min_quality = opt.pdq_min_quality;
+  analysis.max_pixels = opt.max_pixels;
+
   auto store = case_store::CaseStore::open(opt.case_dir, true);
   if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);
+  std::shared_ptr<pipeline::OpenSets> sets;
+  if (!opt.hash_sets.empty()) {
+    auto opened = pipeline::open_hash_sets(opt.hash_sets, **store);
+    if (!opened) return fatal(opened.error().message);
+    sets = std::move(*opened);
+  }
+  const std::vector<pipeline::Analyser> analysers{pipeline::make_media_analyser(analysis, sets)};
+  std::string settings_json = settings.to_json();
+  settings_json.pop_back();
+  settings_json +=
+      ",\"analysis\":" + analysis.to_json() + ",\"hash_sets\":" + json_array(opt.hash_sets) + "}";
   const auto started = std::chrono::steady_clock::now();
   case_store::RunRecord run{case_store::now_utc(),
                             kVersion,
@@ -87,7 +114,7 @@ int run_scan(const ScanOptions& opt) {
   Progress progress(opt.quiet);
   for (const auto& path : opt.evidence) {
     auto stats = pipeline::scan_evidence(
-        path, **store, *run_id, settings, {}, [&](const pipeline::ScanStats& s) {
+        path, **store, *run_id, settings, analysers, [&](const pipeline::ScanStats& s) {
           progress.update(total.bytes_read + s.bytes_read, total.bytes_total + s.bytes_total,
                           total.items_recorded + s.items_recorded);
         });
@@ -150,6 +177,20 @@ void register_scan(CLI::App& app, Action& action) {
                   "Bytes in flight across all workers, e.g. 512M or 2G (default 1G)");
   sub->add_flag("--verify", opt->verify,
                 "Verify the image's stored hashes (E01) before scanning: a second read");
+  sub->add_option("--hashset", opt->hash_sets,
+                  "A compiled known list (vigil hashset import) to match against (repeatable)");
+  sub->add_flag("--no-perceptual", opt->no_perceptual, "Skip PDQ and pHash of pictures");
+  sub->add_option("--pdq-pipeline", opt->pdq_pipeline,
+                  "PDQ pipeline: canonical (full resolution) or cli512 (reference tool's resize)")
+      ->check(CLI::IsMember({"canonical", "cli512"}));
+  sub->add_option("--pdq-threshold", opt->pdq_threshold,
+                  "Largest PDQ Hamming distance that is a near match (default 31)")
+      ->check(CLI::Range(0, 128));
+  sub->add_option("--pdq-min-quality", opt->pdq_min_quality,
+                  "PDQ quality below which a hash is not compared, on either side (default 50)")
+      ->check(CLI::Range(0, 100));
+  sub->add_option("--max-pixels", opt->max_pixels,
+                  "Pictures declaring more pixels are not decoded (a warning; default 100000000)");
   sub->add_flag("-q,--quiet", opt->quiet, "No progress bar and no summary");
   sub->callback([opt, &action] {
     opt->argv = command_line();

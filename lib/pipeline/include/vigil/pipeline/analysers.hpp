@@ -1,0 +1,41 @@
+// The per-item analysers the scan runs after the digest pass: perceptual hashing of pictures
+// (PDQ with its eight dihedral variants, OpenCV pHash) from the bytes already in memory, and
+// matching of every item against known lists (exact digests; PDQ near matches within the
+// threshold, quality-gated on both sides, through all eight variants).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vigil/case/case_store.hpp"
+#include "vigil/hashset/hash_set.hpp"
+#include "vigil/phash/pdq.hpp"
+#include "vigil/pipeline/scan.hpp"
+
+namespace vigil::pipeline {
+
+struct AnalysisSettings {
+  bool perceptual = true;  // PDQ + pHash of pictures
+  phash::PdqPipeline pdq_pipeline = phash::PdqPipeline::kCanonical;
+  std::uint64_t max_pixels = 100'000'000;
+  int pdq_threshold = 31;
+  int pdq_min_quality = 50;
+
+  [[nodiscard]] std::string to_json() const;
+};
+
+// Known lists opened for a scan, with the case store ids of their releases.
+struct OpenSets {
+  hashset::HashSetGroup group;
+  std::vector<std::int64_t> case_ids;  // parallel to group.sets()
+};
+
+// Opens each set folder and records its release in the case store.
+Result<std::shared_ptr<OpenSets>> open_hash_sets(const std::vector<std::string>& paths,
+                                                 case_store::CaseStore& store);
+
+// The analyser to hand to scan_evidence; sets may be null (no known lists).
+Analyser make_media_analyser(const AnalysisSettings& settings, std::shared_ptr<OpenSets> sets);
+
+}  // namespace vigil::pipeline
