@@ -69,12 +69,16 @@ FileResult process_file(const fs::path& path, digest::MultiHasher& hasher,
   buffer.resize(static_cast<std::size_t>(in.gcount()));
   const auto format = phash::sniff_image_format(buffer);
   r.picture = format != phash::ImageFormat::kUnknown;
-  const bool keep = r.picture && !ec && expected <= kMaxPictureFileBytes;
+  bool keep = r.picture && (ec || expected <= kMaxPictureFileBytes);
   std::vector<std::uint8_t> whole;
-  if (keep) whole.reserve(static_cast<std::size_t>(expected));
+  if (keep && !ec) whole.reserve(static_cast<std::size_t>(expected));
   while (!buffer.empty()) {
     hasher.update(buffer);
     r.size += buffer.size();
+    if (keep && r.size > kMaxPictureFileBytes) {  // grew past the size first reported
+      keep = false;
+      std::vector<std::uint8_t>().swap(whole);
+    }
     if (keep) whole.insert(whole.end(), buffer.begin(), buffer.end());
     if (!in) break;
     buffer.resize(kChunk);
