@@ -47,26 +47,34 @@ bool split_csv(std::string_view line, char sep, std::vector<std::string>& out) {
 
 bool LineReader::next(std::string_view& line) {
   too_long_ = false;
-  if (!in_.getline(buf_.data(), static_cast<std::streamsize>(buf_.size()))) {
-    if (in_.eof() && in_.gcount() > 0) {
-      // last line without a newline
-    } else if (!in_.eof() && in_.fail() && !in_.bad()) {
-      // The line did not fit: skip to its end and report it.
-      in_.clear();
-      in_.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
-      ++line_;
-      too_long_ = true;
-      line = {};
-      return true;
-    } else {
-      return false;
+  acc_.clear();
+  bool any = false;
+  // istream::getline fills at most one buffer; a longer line comes in several pieces, which are
+  // joined up to kMaxLine and discarded beyond it.
+  while (true) {
+    in_.getline(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    std::size_t n = static_cast<std::size_t>(in_.gcount());
+    const bool full = in_.fail() && !in_.eof() && !in_.bad() && n + 1 == buf_.size();
+    if (!full && in_.fail()) {  // end of input (or a read error) with nothing extracted
+      if (!any) return false;
+      break;
     }
+    if (!full && !in_.eof()) --n;  // the newline was extracted, not stored
+    any = true;
+    if (!too_long_) {
+      if (acc_.size() + n > kMaxLine) {
+        too_long_ = true;
+        acc_.clear();
+      } else {
+        acc_.append(buf_.data(), n);
+      }
+    }
+    if (!full) break;
+    in_.clear();
   }
   ++line_;
-  std::size_t n = static_cast<std::size_t>(in_.gcount());
-  // gcount counts the extracted newline; getline stores a terminating NUL instead.
-  if (n > 0 && !in_.eof()) --n;
-  line = std::string_view(buf_.data(), n);
+  if (in_.eof() && !in_.bad()) in_.clear(std::ios::eofbit);
+  line = too_long_ ? std::string_view() : std::string_view(acc_);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
   return true;

@@ -180,11 +180,12 @@ Result<ParseResult> parse_rdsv3(const std::filesystem::path& path, RecordSink& s
 Result<ParseResult> parse_hashlookup(std::istream& in, RecordSink& sink) {
   constexpr std::size_t kCap = 64 << 20;
   std::string text;
-  text.resize(kCap + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kCap)
-    return make_error(ErrorCode::kLimit, "hashlookup JSON larger than 64 MiB");
+  std::vector<char> chunk(1 << 20);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kCap)
+      return make_error(ErrorCode::kLimit, "hashlookup JSON larger than 64 MiB");
+  }
   std::vector<nlohmann::json> objects;
   try {
     auto j = nlohmann::json::parse(text);

@@ -157,7 +157,10 @@ std::vector<PdqHit> PdqIndex::search(const Hash256& q, int threshold) const {
     const std::uint32_t* st = m.starts + w * (kBuckets + 1);
     const std::uint32_t* ids = m.ids + w * n;
     for (std::uint16_t v : probes) {
-      for (std::uint32_t k = st[v]; k < st[v + 1]; ++k) {
+      const std::uint32_t end = st[v + 1];
+      for (std::uint32_t k = st[v]; k < end; ++k) {
+        // Candidates are scattered over the hash array: fetch a few ahead so misses overlap.
+        if (k + 8 < end && ids[k + 8] < n) __builtin_prefetch(&m.hashes[ids[k + 8]]);
         const std::uint32_t id = ids[k];
         if (id >= n) continue;  // a tampered file: never read outside the hash array
         const Hash256& h = m.hashes[id];

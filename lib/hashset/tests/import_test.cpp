@@ -241,6 +241,22 @@ TEST(Import, RejectedLinesAreCountedWithLineNumbers) {
   EXPECT_EQ(l2.rfind("0\t4\t", 0), 0u);
 }
 
+TEST(Import, OverlongLinesAreRejectedAndLongOnesKept) {
+  TempDir tmp;
+  const auto list = tmp.write(
+      "long.txt", "d41d8cd98f00b204e9800998ecf8427e\n" + std::string(2 << 20, 'x') + "\n" +
+                      std::string(100000, ' ') + "900150983cd24fb0d6963f7d28e17f72\n" +
+                      "6f5902ac237024bdd0c176cb93063dc4");
+  ImportOptions opt;
+  opt.format = Format::kPlain;
+  auto rep = import_set({list}, tmp.path() / "set", opt);
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  EXPECT_EQ(rep->info.records, 3u);  // the last line has no newline and still counts
+  ASSERT_EQ(rep->rejections.size(), 1u);
+  EXPECT_EQ(rep->rejections[0].line, 2u);
+  EXPECT_NE(rep->rejections[0].reason.find("longer than"), std::string::npos);
+}
+
 TEST(Import, PdqQualityGateAndZeroHashAreRejected) {
   TempDir tmp;
   const std::string h1(64, 'a');
