@@ -24,6 +24,12 @@ using namespace vigil::hashset;
 
 namespace {
 
+double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -124,11 +130,6 @@ void bench_exact(const fs::path& dir, std::uint64_t n, std::uint64_t lookups,
   for (const auto& q : queries) found += set->contains(q) ? 1 : 0;
   // Rates per core from each thread's CPU time (the machine is shared, so wall time alone would
   // measure the neighbours too); wall-clock totals are printed beside them.
-  auto cpu_now = [] {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-  };
   for (int batched = 0; batched < 2; ++batched)
     for (int threads : {1, 2}) {
       t = Clock::now();
@@ -204,10 +205,13 @@ void bench_pdq(std::uint64_t n, int queries, int threshold) {
               static_cast<unsigned long long>(n), seconds_since(t), peak_rss_mb());
   std::vector<std::vector<PdqHit>> got(queries);
   t = Clock::now();
+  double c0 = cpu_now();
   for (int q = 0; q < queries; ++q) got[q] = index.search(qs[q], threshold);
   const double mih = seconds_since(t);
+  const double mih_cpu = cpu_now() - c0;
   std::uint64_t want_total = 0, got_total = 0, same = 0;
   t = Clock::now();
+  c0 = cpu_now();
   for (int q = 0; q < queries; ++q) {
     const auto want = PdqIndex::brute_force(hashes, qs[q], threshold);
     want_total += want.size();
@@ -215,6 +219,7 @@ void bench_pdq(std::uint64_t n, int queries, int threshold) {
     same += want == got[q] ? 1 : 0;
   }
   const double brute = seconds_since(t);
+  const double brute_cpu = cpu_now() - c0;
   std::printf(
       "pdq T=%d: %d queries, index %.3f s (%.2f ms/query), brute force %.1f s (%.1f ms/query), "
       "speed-up %.0fx\n",

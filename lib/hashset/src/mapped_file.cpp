@@ -52,6 +52,20 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path, Access ac
   return m;
 }
 
+Result<MappedFile> MappedFile::anonymous_copy(std::span<const std::uint8_t> bytes) {
+  MappedFile m;
+  if (bytes.empty()) return m;
+  void* p = mmap(nullptr, bytes.size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    return make_error(ErrorCode::kIo, std::string("mmap: ") + std::strerror(errno));
+  madvise(p, bytes.size(), MADV_HUGEPAGE);
+  std::memcpy(p, bytes.data(), bytes.size());
+  mprotect(p, bytes.size(), PROT_READ);
+  m.data_ = static_cast<const std::uint8_t*>(p);
+  m.size_ = bytes.size();
+  return m;
+}
+
 FileWriter::~FileWriter() {
   if (f_ != nullptr) std::fclose(f_);
 }

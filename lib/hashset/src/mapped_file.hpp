@@ -26,6 +26,9 @@ class MappedFile {
 
   [[nodiscard]] static Result<MappedFile> open(const std::filesystem::path& path,
                                                Access access = Access::kRandom);
+  // A private anonymous copy of `bytes`, backed by transparent huge pages where the kernel allows
+  // (madvise): for small, randomly probed tables, so each probe does not also miss the TLB.
+  [[nodiscard]] static Result<MappedFile> anonymous_copy(std::span<const std::uint8_t> bytes);
   [[nodiscard]] std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
   [[nodiscard]] std::size_t size() const { return size_; }
   [[nodiscard]] const std::uint8_t* data() const { return data_; }

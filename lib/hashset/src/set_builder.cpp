@@ -127,7 +127,7 @@ Result<void> sort_partition(const fs::path& part, const fs::path& work, std::siz
       if (auto r = emit(e); !r) return r;
     return {};
   }
-  const std::size_t per_run = std::max<std::size_t>(budget / sizeof(E), 1024);
+  const std::size_t per_run = std::max<std::size_t>(budget / sizeof(E), 16);
   std::vector<fs::path> runs;
   {
     std::FILE* f = std::fopen(part.c_str(), "rb");
