@@ -14,3 +14,5 @@ find_package(Threads REQUIRED)
 if(VIGIL_TESTS)
   find_package(GTest REQUIRED)
 endif()
+# PDF report (lib/report): cairo's PDF surface with pango for shaping and font fallback.
+pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo cairo-pdf)

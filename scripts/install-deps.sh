@@ -24,6 +24,9 @@ packages=(
   libgif-dev
   # reference tools the tests and benchmarks compare against
   hashdeep libxml2-utils sqlite3 xxd python3
+  # PDF report (lib/report): cairo PDF surface + pango shaping; fonts with Latin, Arabic
+  # (DejaVu) and CJK (WenQuanYi) glyphs to embed; poppler-utils renders it in the e2e test
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-wqy-microhei poppler-utils
 )
 
 missing=()

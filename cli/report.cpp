@@ -1,0 +1,166 @@
+// vigil report --case DIR --out OUT --case-number N --exhibit E...: the court-ready report of a
+// case (PDF, HTML, CSV, JSON Lines, DFXML, CASE/UCO, VICS) with a manifest of every file,
+// optionally signed; vigil report --verify OUT checks a report. Reads only the case store.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "vigil/core/text.hpp"
+#include "vigil/report/report.hpp"
+#include "vigil/version.hpp"
+
+namespace vigil::cli {
+namespace {
+
+struct ReportCliOptions {
+  std::string case_dir, out_dir, formats;
+  std::string case_number;
+  std::vector<std::string> exhibits;
+  std::string examiner, examiner_id, agency, requester, authority;
+  std::string report_time, sign_key, verify_dir, public_key;
+  bool quiet = false;
+};
+
+// Single-quotes an argument for a POSIX shell when it needs it.
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789-_./:=,+@") == std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// "2024-03-01T12:00:00Z" (optionally with a fraction): the only form --report-time accepts, so
+// the report says exactly what was asked.
+bool is_utc_time(const std::string& s) {
+  if (s.size() < 20 || s.back() != 'Z') return false;
+  const std::string pattern = "dddd-dd-ddTdd:dd:dd";
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(s[i])) : s[i] != pattern[i])
+      return false;
+  }
+  if (s.size() == 20) return true;
+  if (s[19] != '.' || s.size() < 22) return false;
+  for (std::size_t i = 20; i + 1 < s.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  return true;
+}
+
+std::vector<std::string> split_formats(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const auto comma = s.find(',', start);
+    const std::string f =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!f.empty()) out.push_back(f);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+int run_verify_report(const ReportCliOptions& opt) {
+  auto v = report::verify_report(opt.verify_dir, opt.public_key);
+  if (!v) return fatal("verify " + opt.verify_dir + ": " + v.error().message);
+  for (const auto& p : v->problems) std::cout << "FAILED: " << p << '\n';
+  std::cout << fmt::format("{} file{} checked", v->files_checked, v->files_checked == 1 ? "" : "s");
+  if (v->signature_checked)
+    std::cout << (v->problems.empty() ? "; Ed25519 signature good" : "; signature checked")
+              << (v->signer_fingerprint.empty()
+                      ? ""
+                      : " (public key SHA-256 " + v->signer_fingerprint + ")");
+  else
+    std::cout << "; not signed";
+  std::cout << '\n' << (v->problems.empty() ? "report verified" : "REPORT NOT VERIFIED") << '\n';
+  return v->problems.empty() ? kExitOk : kExitFatal;
+}
+
+int run_report(const ReportCliOptions& opt) {
+  if (!opt.verify_dir.empty()) return run_verify_report(opt);
+  if (opt.case_dir.empty()) return fatal("--case is required");
+  if (opt.out_dir.empty()) return fatal("--out is required");
+  if (opt.case_number.empty())
+    return fatal("--case-number is required: a report must identify its case");
+  if (opt.exhibits.empty())
+    return fatal("--exhibit is required: a report must identify its exhibit(s)");
+  report::ReportOptions r;
+  r.case_dir = opt.case_dir;
+  r.out_dir = opt.out_dir;
+  r.formats = split_formats(opt.formats);
+  r.sign_key = opt.sign_key;
+  auto& m = r.meta;
+  m.case_number = opt.case_number;
+  m.exhibits = opt.exhibits;
+  m.examiner = opt.examiner;
+  m.examiner_id = opt.examiner_id;
+  m.agency = opt.agency;
+  m.requester = opt.requester;
+  m.authority = opt.authority;
+  m.report_time = opt.report_time.empty() ? report::default_report_time() : opt.report_time;
+  if (!is_utc_time(m.report_time))
+    return fatal("--report-time must be UTC ISO 8601, e.g. 2024-03-01T12:00:00Z");
+  m.tool_version = kVersion;
+  m.tool_commit = kGitCommit;
+  // The command that reproduces this report byte for byte: the same options and the pinned time.
+  // --out is a new folder because a report is never overwritten; --out and --sign do not change
+  // the content.
+  std::string cmd = "vigil report --case " + shell_quote(opt.case_dir) + " --out NEW_FOLDER";
+  if (!opt.formats.empty()) cmd += " --format " + shell_quote(opt.formats);
+  cmd += " --case-number " + shell_quote(opt.case_number);
+  for (const auto& e : opt.exhibits) cmd += " --exhibit " + shell_quote(e);
+  const std::pair<const char*, const std::string*> optional[] = {
+      {"--examiner", &opt.examiner},
+      {"--examiner-id", &opt.examiner_id},
+      {"--agency", &opt.agency},
+      {"--requester", &opt.requester},
+      {"--authority", &opt.authority}};
+  for (const auto& [flag, value] : optional)
+    if (!value->empty()) cmd += std::string(" ") + flag + " " + shell_quote(*value);
+  cmd += " --report-time " + m.report_time;
+  m.rerun_command = cmd;
+
+  auto result = report::generate_report(r);
+  if (!result) return fatal("report: " + result.error().message);
+  if (!opt.quiet) {
+    std::cerr << fmt::format("report {} written to {} ({} files{}){}\n", result->report_id,
+                             printable(opt.out_dir), result->files.size(),
+                             result->signed_manifest ? ", manifest signed" : "",
+                             result->source_verified ? "" : "; SOURCE NOT VERIFIED");
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_report(CLI::App& app, Action& action) {
+  auto* sub = app.add_subcommand(
+      "report",
+      "Write the court-ready report of a case (PDF, HTML, CSV, JSON Lines, DFXML, "
+      "CASE/UCO, VICS) with a SHA-256 manifest; or --verify one");
+  auto opt = std::make_shared<ReportCliOptions>();
+  sub->add_option("--case", opt->case_dir, "Case folder (holding case.sqlite) to report on");
+  sub->add_option("--out", opt->out_dir, "New folder for the report (never overwritten)");
+  sub->add_option("--format", opt->formats,
+                  "Comma-separated subset of pdf,html,csv,jsonl,dfxml,case,vics (default: all)");
+  sub->add_option("--case-number", opt->case_number, "The case number (required)");
+  sub->add_option("--exhibit", opt->exhibits, "An exhibit id (required; repeatable)");
+  sub->add_option("--examiner", opt->examiner, "Examiner's name");
+  sub->add_option("--examiner-id", opt->examiner_id, "Examiner's id or badge number");
+  sub->add_option("--agency", opt->agency, "Agency or laboratory");
+  sub->add_option("--requester", opt->requester, "Who requested the examination");
+  sub->add_option("--authority", opt->authority, "Legal authority (warrant, consent, ...)");
+  sub->add_option("--report-time", opt->report_time,
+                  "Report time, UTC ISO 8601 (default: SOURCE_DATE_EPOCH, else now)");
+  sub->add_option("--sign", opt->sign_key, "Sign the manifest with this Ed25519 private key (PEM)");
+  sub->add_option("--verify", opt->verify_dir,
+                  "Check a report folder: every file against its manifest, and the signature");
+  sub->add_option("--public-key", opt->public_key,
+                  "With --verify: the signer's public key (PEM) instead of the one in the folder");
+  sub->add_flag("-q,--quiet", opt->quiet, "No summary line");
+  sub->callback([opt, &action] { action = [opt] { return run_report(*opt); }; });
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,402 @@
+#include "document.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+#include "vigil/core/text.hpp"
+
+namespace vigil::report {
+namespace {
+
+std::string shown(std::string_view s) { return printable(s); }
+std::string or_dash(const std::string& s) { return s.empty() ? "—" : s; }
+std::string yes_no(bool b) { return b ? "yes" : "no"; }
+
+std::string time_text(const TimeInfo& t) {
+  if (t.value.empty()) return "not recorded by the file system";
+  return t.value + " (UTC, precision " + t.precision + ")";
+}
+
+std::string opt_int(int v) { return v < 0 ? "—" : std::to_string(v); }
+
+// A JSON array of arguments as one shell-like line (for display; each argument quoted when it
+// holds a space or a quote).
+std::string command_text(const std::string& json) {
+  const auto args = nlohmann::json::parse(json, nullptr, false);
+  if (!args.is_array()) return shown(json);
+  std::string out;
+  for (const auto& a : args) {
+    std::string s = a.is_string() ? a.get<std::string>() : a.dump();
+    if (!out.empty()) out += ' ';
+    if (s.empty() || s.find_first_of(" \t\n'\"\\$`") != std::string::npos) {
+      std::string q = "'";
+      for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      out += q + "'";
+    } else {
+      out += s;
+    }
+  }
+  return shown(out);
+}
+
+// A flat JSON object as key/value pairs, in the store's order (canonical JSON is sorted).
+std::vector<std::pair<std::string, std::string>> json_pairs(const std::string& json) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_object()) {
+    if (!json.empty()) out.emplace_back("(raw)", shown(json));
+    return out;
+  }
+  for (const auto& [k, v] : j.items())
+    out.emplace_back(shown(k), v.is_string() ? shown(v.get<std::string>()) : v.dump());
+  return out;
+}
+
+class Builder {
+ public:
+  Block& add(Block::Kind k, std::string text = {}) {
+    Block b;
+    b.kind = k;
+    b.text = std::move(text);
+    doc.blocks.push_back(std::move(b));
+    return doc.blocks.back();
+  }
+  void heading(const std::string& t) {
+    add(Block::Kind::kHeading, std::to_string(++section_) + ". " + t);
+  }
+  void para(const std::string& t) { add(Block::Kind::kParagraph, t); }
+  void alert(const std::string& t) { add(Block::Kind::kAlert, t); }
+  Block& kv(std::vector<std::pair<std::string, std::string>> pairs) {
+    auto& b = add(Block::Kind::kKeyValue);
+    b.pairs = std::move(pairs);
+    return b;
+  }
+  Block& table(std::vector<std::string> cols, std::vector<double> widths) {
+    auto& b = add(Block::Kind::kTable);
+    b.columns = std::move(cols);
+    b.widths = std::move(widths);
+    return b;
+  }
+  Document doc;
+
+ private:
+  int section_ = 0;
+};
+
+std::string set_label(const ReportData& d, std::int64_t id) {
+  const auto* s = d.hash_set(id);
+  if (s == nullptr) return "set " + std::to_string(id);
+  return shown(s->name) + " " + shown(s->version);
+}
+
+}  // namespace
+
+Document build_document(const ReportData& d, const MachineManifest& machine) {
+  Builder b;
+  const auto& m = d.meta;
+  std::string exhibits;
+  for (const auto& e : m.exhibits) exhibits += (exhibits.empty() ? "" : ", ") + shown(e);
+  b.doc.title = "Media triage report";
+  b.doc.report_id = m.report_id;
+  b.doc.running_header =
+      "Case " + shown(m.case_number) + " · Exhibit " + exhibits + " · Report " + m.report_id;
+  b.doc.source_verified = d.source_verified();
+  if (!d.source_verified())
+    b.doc.banners.push_back(
+        "SOURCE NOT VERIFIED: the acquisition hashes of the evidence were "
+        "not verified");
+  if (!d.runs_complete())
+    b.doc.banners.push_back("INCOMPLETE: a scan run of this case did not finish");
+  if (!d.audit.chain_ok) b.doc.banners.push_back("AUDIT LOG ALTERED: " + d.audit.chain_message);
+
+  // --- cover ---
+  b.add(Block::Kind::kTitle, "Media triage report");
+  b.kv({{"Report id", m.report_id},
+        {"Case number", shown(m.case_number)},
+        {"Exhibit(s)", exhibits},
+        {"Examiner", or_dash(shown(m.examiner)) +
+                         (m.examiner_id.empty() ? "" : " (id " + shown(m.examiner_id) + ")")},
+        {"Agency / laboratory", or_dash(shown(m.agency))},
+        {"Requested by", or_dash(shown(m.requester))},
+        {"Authority", or_dash(shown(m.authority))},
+        {"Report time", m.report_time + " (UTC)"},
+        {"Evidence verification", d.source_verified()
+                                      ? "verified (stored and computed acquisition hashes agree)"
+                                      : "SOURCE NOT VERIFIED"},
+        {"Produced by", "vigil " + m.tool_version + " (git " + m.tool_commit + ")"}});
+  auto& cover_hash = b.kv({{"Machine outputs manifest", machine.manifest_file},
+                           {"SHA-256 of " + machine.manifest_file, machine.manifest_sha256}});
+  cover_hash.monospace = true;
+  b.para("What the cover hash covers: " + machine.manifest_file +
+         " lists the SHA-256 of every machine-readable output of this report (JSON Lines, CSV, "
+         "DFXML, CASE/UCO, VICS). The hash above is the SHA-256 of that file's bytes, so it "
+         "fixes every one of those files. The human-readable reports (this document and its "
+         "HTML/PDF twin) are covered by MANIFEST.sha256 beside them, which lists every file "
+         "of the report and may be signed (MANIFEST.sha256.sig). `vigil report --verify` checks "
+         "all of them.");
+  b.para(
+      "This report states measured facts: which items were found, their digests, and which "
+      "digests are listed in the known lists named below. It does not say what any item "
+      "depicts or whether any item is unlawful; that is for the examiner (section "
+      "\"Examiner's conclusions\"). Exact and near (perceptual) matches are reported in "
+      "separate sections; every near match requires examiner review. No picture content of "
+      "any matched item is reproduced in this report.");
+
+  // --- evidence ---
+  b.heading("Evidence and its verification");
+  if (!d.source_verified())
+    b.alert(
+        "SOURCE NOT VERIFIED. At least one evidence item's acquisition hashes were not "
+        "verified before processing (or verification failed). Results below describe the "
+        "image as read, which may differ from the original acquisition.");
+  for (const auto& e : d.evidence) {
+    b.add(Block::Kind::kSubheading, "Evidence " + std::to_string(e.id) + ": " + shown(e.name));
+    auto& t =
+        b.kv({{"Path", shown(e.path)},
+              {"Format", e.format},
+              {"Size (bytes)", std::to_string(e.size)},
+              {"Segments", shown(e.segments)},
+              {"Stored MD5 (in the image)", or_dash(e.stored_md5)},
+              {"Computed MD5", or_dash(e.verified_md5)},
+              {"Stored SHA-1 (in the image)", or_dash(e.stored_sha1)},
+              {"Computed SHA-1", or_dash(e.verified_sha1)},
+              {"Computed SHA-256", or_dash(e.verified_sha256)},
+              {"Result", e.verification.empty() ? "SOURCE NOT VERIFIED (not checked)"
+                         : e.verified()         ? "verified"
+                                        : "SOURCE NOT VERIFIED (" + shown(e.verification) + ")"}});
+    t.monospace = true;
+    std::vector<std::vector<std::string>> vols;
+    for (const auto& v : d.volumes)
+      if (v.evidence_id == e.id)
+        vols.push_back({std::to_string(v.index), v.scheme, v.kind, v.fs_type,
+                        std::to_string(v.offset), std::to_string(v.length), shown(v.description)});
+    if (!vols.empty()) {
+      auto& vt = b.table({"#", "Scheme", "Kind", "File system", "Offset", "Length", "Description"},
+                         {0.5, 1, 1.2, 1, 1.3, 1.3, 2.2});
+      vt.rows = std::move(vols);
+    }
+  }
+
+  // --- tool, runs, settings ---
+  b.heading("Tool, runs and settings");
+  b.para(
+      "Every scan run recorded in the case, with the exact tool build, its libraries, the "
+      "host, the full command line and every effective setting (defaults included).");
+  for (const auto& r : d.runs) {
+    b.add(Block::Kind::kSubheading, "Run " + std::to_string(r.id) + " (" + r.status + ")");
+    std::vector<std::pair<std::string, std::string>> p{
+        {"Tool", "vigil " + r.tool_version},
+        {"Git commit", r.git_commit},
+        {"Host", shown(r.host)},
+        {"Started (UTC)", r.started_utc},
+        {"Finished (UTC)", or_dash(r.finished_utc)},
+        {"Status", r.status},
+        {"Command line", command_text(r.command_line)}};
+    for (auto& [k, v] : json_pairs(r.library_versions)) p.emplace_back("Library " + k, v);
+    for (auto& [k, v] : json_pairs(r.settings)) p.emplace_back("Setting " + k, v);
+    for (auto& [k, v] : json_pairs(r.summary)) p.emplace_back("Summary " + k, v);
+    b.kv(std::move(p));
+  }
+
+  // --- known lists ---
+  b.heading("Known lists used");
+  if (d.hash_sets.empty()) {
+    b.para("No known list was recorded in this case: no item was compared with any list.");
+  }
+  for (const auto& s : d.hash_sets) {
+    b.add(Block::Kind::kSubheading, "Set " + std::to_string(s.id) + ": " + shown(s.name));
+    std::vector<std::pair<std::string, std::string>> p{{"Name", shown(s.name)},
+                                                       {"Version", shown(s.version)},
+                                                       {"Publisher", or_dash(shown(s.publisher))},
+                                                       {"Status profile", s.profile},
+                                                       {"Imported (UTC)", s.imported_utc},
+                                                       {"Identity", s.identity}};
+    const auto sources = nlohmann::json::parse(s.sources, nullptr, false);
+    if (sources.is_array()) {
+      for (const auto& src : sources) {
+        if (!src.is_object()) continue;
+        std::string line;
+        if (src.contains("file"))
+          line +=
+              shown(src["file"].is_string() ? src["file"].get<std::string>() : src["file"].dump());
+        if (src.contains("sha256"))
+          line += "  SHA-256 " + (src["sha256"].is_string() ? src["sha256"].get<std::string>()
+                                                            : src["sha256"].dump());
+        if (src.contains("size")) line += "  size " + src["size"].dump();
+        p.emplace_back("Source file", line);
+      }
+    } else {
+      p.emplace_back("Sources", shown(s.sources));
+    }
+    for (auto& [k, v] : json_pairs(s.record_counts)) p.emplace_back("Records (" + k + ")", v);
+    b.kv(std::move(p));
+    if (s.profile == "nsrl")
+      b.para(
+          "NSRL lists known software; a file listed there is known, not necessarily "
+          "harmless.");
+  }
+
+  // --- summary ---
+  const auto& s = d.summary;
+  b.heading("Summary");
+  b.kv({{"Items recorded", std::to_string(s.items)},
+        {"Items read and digested", std::to_string(s.items_ok)},
+        {"Items that could not be read (errors)", std::to_string(s.items_error)},
+        {"Items not read (not media, or no content)", std::to_string(s.items_not_read)},
+        {"Pictures and videos found by content", std::to_string(s.media_items)},
+        {"Deleted items", std::to_string(s.deleted_items)},
+        {"Bytes read", std::to_string(s.bytes_read)},
+        {"Perceptual hashes computed", std::to_string(s.perceptual_hashes)},
+        {"Exact matches (items)",
+         std::to_string(s.exact_matches) + " (" + std::to_string(s.items_with_exact) + ")"},
+        {"Near matches (items), requiring examiner review",
+         std::to_string(s.near_matches) + " (" + std::to_string(s.items_with_near) + ")"},
+        {"Warnings", std::to_string(s.warnings)}});
+
+  // --- exact matches ---
+  b.heading("Exact matches");
+  b.para(
+      "An exact match means a digest of the item equals a digest listed in a known list. "
+      "The list's category and status are quoted as the list gives them.");
+  {
+    auto& t = b.table({"Item", "Path", "Size", "Deleted", "Algorithm", "Digest", "List", "Category",
+                       "List status"},
+                      {0.6, 3, 1, 0.8, 0.9, 3, 1.6, 0.9, 0.9});
+    for (const auto& it : d.matched_items)
+      for (const auto& mt : it.matches)
+        if (mt.kind == "exact")
+          t.rows.push_back({std::to_string(it.id), shown(it.path), std::to_string(it.size),
+                            yes_no(it.deleted), mt.algorithm, mt.item_value,
+                            set_label(d, mt.set_id), or_dash(shown(mt.category)), mt.status});
+    if (t.rows.empty()) b.para("No exact match.");
+  }
+
+  // --- near matches ---
+  b.heading("Near matches (perceptual) — require examiner review");
+  b.alert(
+      "Requires examiner review: a near match means a perceptual hash of the item is within "
+      "the stated Hamming distance threshold of a listed hash. Different pictures can be "
+      "near; every near match must be reviewed by the examiner.");
+  {
+    auto& t = b.table({"Item", "Path", "Algorithm", "Distance", "Threshold", "Item quality",
+                       "List quality", "Variant", "List", "Category"},
+                      {0.6, 3, 0.9, 0.8, 0.9, 0.8, 0.8, 0.9, 1.6, 0.9});
+    for (const auto& it : d.matched_items)
+      for (const auto& mt : it.matches)
+        if (mt.kind != "exact")
+          t.rows.push_back({std::to_string(it.id), shown(it.path), mt.algorithm,
+                            opt_int(mt.distance), opt_int(mt.threshold), opt_int(mt.item_quality),
+                            opt_int(mt.list_quality), or_dash(shown(mt.variant)),
+                            set_label(d, mt.set_id), or_dash(shown(mt.category))});
+    if (t.rows.empty()) b.para("No near match.");
+  }
+
+  // --- matched item details ---
+  b.heading("Matched items in detail");
+  if (d.matched_items.empty()) b.para("No item matched a known list.");
+  for (const auto& it : d.matched_items) {
+    b.add(Block::Kind::kSubheading, "Item " + std::to_string(it.id) + ": " + shown(it.path));
+    const auto* ev = d.evidence_by_id(it.evidence_id);
+    std::vector<std::pair<std::string, std::string>> p{
+        {"Provenance", shown(it.provenance)},
+        {"Evidence", ev ? shown(ev->name) : std::to_string(it.evidence_id)},
+        {"Path", shown(it.path)},
+        {"Inode / entry", shown(it.inode_str)},
+        {"File system", it.fs_type},
+        {"Size (bytes)", std::to_string(it.size)},
+        {"Deleted", yes_no(it.deleted)},
+        {"Orphan", yes_no(it.orphan)},
+        {"Alternate data stream", yes_no(it.ads)},
+        {"Content type (by content)", or_dash(it.content_type)},
+        {"Extension disagrees with content", yes_no(it.extension_mismatch)},
+        {"Modified (M)", time_text(it.mtime)},
+        {"Accessed (A)", time_text(it.atime)},
+        {"Changed (C, metadata)", time_text(it.ctime)},
+        {"Born (B, created)", time_text(it.btime)},
+        {"MD5", or_dash(it.md5)},
+        {"SHA-1", or_dash(it.sha1)},
+        {"SHA-256", or_dash(it.sha256)},
+        {"XXH3-128", or_dash(it.xxh3_128)}};
+    for (const auto& ph : it.perceptual)
+      p.emplace_back(ph.algorithm + " (" + ph.pipeline + ")",
+                     ph.hash + (ph.quality >= 0 ? "  quality " + std::to_string(ph.quality) : ""));
+    for (const auto& mt : it.matches) {
+      std::string line = (mt.kind == "exact" ? "EXACT " : "NEAR (requires examiner review) ") +
+                         mt.algorithm + " " + mt.list_value + " in " + set_label(d, mt.set_id) +
+                         "; category " + or_dash(shown(mt.category)) + "; list status " + mt.status;
+      if (mt.kind != "exact")
+        line += "; distance " + opt_int(mt.distance) + " of threshold " + opt_int(mt.threshold) +
+                "; variant " + or_dash(shown(mt.variant));
+      p.emplace_back("Match", line);
+      p.emplace_back("List record", shown(mt.record));
+    }
+    b.kv(std::move(p));
+  }
+
+  // --- limitations ---
+  b.heading("Limitations and exceptions");
+  {
+    std::vector<std::pair<std::string, std::string>> p;
+    p.emplace_back("Evidence verification",
+                   d.source_verified() ? "verified" : "SOURCE NOT VERIFIED");
+    p.emplace_back("Scan runs", d.runs_complete() ? "all complete" : "INCOMPLETE: see section 2");
+    p.emplace_back(
+        "Audit log",
+        d.audit.chain_message + (d.audit.head_hash.empty() ? "" : "; head " + d.audit.head_hash));
+    p.emplace_back("Items not read",
+                   std::to_string(s.items_not_read) +
+                       " (no content digested: not pictures or videos under the run's digest "
+                       "policy, or entries without content such as folders)");
+    p.emplace_back("Items with read errors", std::to_string(s.items_error));
+    p.emplace_back("Not scanned",
+                   "unallocated space and slack are not carved; files inside archives and "
+                   "containers are not opened; only the volumes listed in section 1 were walked; "
+                   "an encrypted volume is listed as a warning, not read");
+    b.kv(std::move(p));
+  }
+  b.add(Block::Kind::kSubheading, "Warnings by code");
+  if (d.warning_groups.empty()) b.para("No warning was recorded.");
+  for (const auto& g : d.warning_groups) {
+    b.para(shown(g.code) + ": " + std::to_string(g.warnings.size()) + " warning(s)");
+    auto& t = b.table({"Provenance", "Message"}, {3, 3});
+    for (const auto& w : g.warnings) t.rows.push_back({shown(w.provenance), shown(w.message)});
+  }
+  if (!d.error_items.empty()) {
+    b.add(Block::Kind::kSubheading, "Items that could not be read");
+    auto& t = b.table({"Item", "Provenance", "Path", "Size"}, {0.6, 3, 3, 1});
+    for (const auto& it : d.error_items)
+      t.rows.push_back(
+          {std::to_string(it.id), shown(it.provenance), shown(it.path), std::to_string(it.size)});
+  }
+
+  // --- outputs and re-run ---
+  b.heading("Outputs of this report");
+  {
+    auto& t = b.table({"File", "Bytes", "SHA-256"}, {1.5, 1, 4});
+    t.monospace = true;
+    for (const auto& f : machine.files)
+      t.rows.push_back({f.file, std::to_string(f.size), f.sha256});
+    t.rows.push_back({machine.manifest_file, "", machine.manifest_sha256});
+  }
+  b.heading("Re-running");
+  b.para("The scan runs were made with these commands (section 2):");
+  for (const auto& r : d.runs) {
+    auto& c = b.add(Block::Kind::kParagraph, command_text(r.command_line));
+    c.monospace = true;
+  }
+  b.para("This report is reproduced, byte for byte, from the same case store by:");
+  auto& c = b.add(Block::Kind::kParagraph, shown(m.rerun_command));
+  c.monospace = true;
+
+  // --- examiner ---
+  b.heading("Examiner's conclusions");
+  b.para("To be completed by the examiner. Nothing in this section was written by the tool.");
+  b.add(Block::Kind::kBox, "Examiner's conclusions").box_lines = 12;
+  b.heading("Signatures");
+  b.add(Block::Kind::kBox, "Examiner: name, date, signature").box_lines = 3;
+  b.add(Block::Kind::kBox, "Technical review: name, date, signature").box_lines = 3;
+  return std::move(b.doc);
+}
+
+}  // namespace vigil::report

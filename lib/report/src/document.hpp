@@ -1,0 +1,48 @@
+// The human report as a list of blocks, built once from ReportData and rendered twice: to HTML
+// (html_writer.cpp) and to PDF (pdf_writer.cpp), so both say exactly the same things. Text in
+// blocks is valid UTF-8: evidence bytes that are not are shown as \xNN (printable()).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vigil/report/model.hpp"
+#include "vigil/report/writers.hpp"
+
+namespace vigil::report {
+
+struct Block {
+  enum class Kind {
+    kTitle,       // the cover title
+    kHeading,     // a numbered section
+    kSubheading,  // within a section
+    kParagraph,
+    kAlert,     // a loud statement (SOURCE NOT VERIFIED, requires examiner review)
+    kKeyValue,  // two-column table of pairs
+    kTable,     // columns + rows
+    kBox,       // an empty, marked area for the examiner to fill in (box_lines tall)
+    kPageBreak,
+  };
+  Kind kind = Kind::kParagraph;
+  std::string text;
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::vector<std::string> columns;
+  std::vector<double> widths;  // relative column widths
+  std::vector<std::vector<std::string>> rows;
+  int box_lines = 0;
+  bool monospace = false;  // hex digests, command lines
+};
+
+struct Document {
+  std::string title;
+  std::string report_id;
+  std::string running_header;        // "Case N · exhibits · report id"
+  std::vector<std::string> banners;  // on every page, e.g. "SOURCE NOT VERIFIED"
+  bool source_verified = false;
+  std::vector<Block> blocks;
+};
+
+Document build_document(const ReportData& data, const MachineManifest& machine);
+
+}  // namespace vigil::report
