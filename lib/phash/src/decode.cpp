@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "vigil/core/byte_reader.hpp"
+
 #if defined(VIGIL_HAVE_LIBHEIF)
 #include "heif_decode.hpp"
 #endif
@@ -128,6 +130,32 @@ Result<cv::Mat> decode_gif_first_frame(std::span<const std::uint8_t> bytes,
   }
 }
 
+// Whether a JPEG has its EOI marker (T.81 B.2.1) after the start of its first scan. Marker
+// segments before the first SOS are skipped by their lengths, so an EXIF thumbnail's own EOI
+// inside APP1 is not mistaken for the picture's; after SOS, entropy-coded bytes never form
+// FF D9 (a data FF is followed by 00, restart markers are D0-D7), so the first FF D9 is the end.
+bool jpeg_has_end_marker(std::span<const std::uint8_t> bytes) {
+  ByteReader r(bytes);
+  r.skip(2);
+  while (r.ok() && r.remaining() > 0) {
+    if (r.read_be<std::uint8_t>() != 0xFF) continue;
+    std::uint8_t marker = r.read_be<std::uint8_t>();
+    while (marker == 0xFF && r.ok()) marker = r.read_be<std::uint8_t>();
+    if (!r.ok()) return false;
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;
+    if (marker == 0xD9) return false;  // EOI before any scan: nothing to decode
+    const std::uint16_t length = r.read_be<std::uint16_t>();
+    if (!r.ok() || length < 2 || !r.skip(length - 2u)) return false;
+    if (marker == 0xDA) {
+      const auto rest = bytes.subspan(r.pos());
+      for (std::size_t i = 0; i + 1 < rest.size(); ++i)
+        if (rest[i] == 0xFF && rest[i + 1] == 0xD9) return true;
+      return false;
+    }
+  }
+  return false;
+}
+
 // The imread flag for a DCT-domain reduced JPEG decode.
 int reduced_flag(int reduction) {
   switch (reduction) {
@@ -189,6 +217,12 @@ Result<DecodedImage> decode_image(std::span<const std::uint8_t> bytes, const Dec
   DecodedImage image;
   image.header = *header;
   if (mode == DecodeMode::kFastTriage) image.reduction = fast_triage_reduction(*header);
+  if (header->format == ImageFormat::kJpeg && !jpeg_has_end_marker(bytes)) {
+    if (!limits.accept_truncated_jpeg)
+      return make_error(ErrorCode::kCorrupt,
+                        "jpeg: no end-of-image marker after the scan data (file cut short)");
+    image.truncated = true;
+  }
   auto pixels = header->format == ImageFormat::kGif
                     ? decode_gif_first_frame(bytes, limits)
                     : decode_opencv(bytes, header->format, image.reduction);

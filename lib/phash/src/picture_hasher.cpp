@@ -20,6 +20,7 @@ Result<PictureHashes> PictureHasher::hash(std::span<const std::uint8_t> bytes) {
   out.header = image->header;
   out.width = image->width();
   out.height = image->height();
+  out.truncated = image->truncated;
   auto pdq = pdq_from_image(*image, pdq_);
   if (!pdq.ok()) return pdq.error();
   out.pdq = std::move(pdq).value();

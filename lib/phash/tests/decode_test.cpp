@@ -83,6 +83,34 @@ TEST(Decode, CorruptBytesAreErrorsNeverPictures) {
   EXPECT_FALSE(decode_image(jpeg).ok());
 }
 
+TEST(Decode, TruncatedJpegIsAnErrorUnlessAccepted) {
+  const auto jpeg = encode(draw_picture(320, 240), ".jpg");
+  // An EXIF-like APP1 segment holding a thumbnail's own SOI/EOI must not count as the end.
+  std::vector<std::uint8_t> with_app1 = {0xff, 0xd8, 0xff, 0xe1, 0x00, 0x0c, 'E',  'x',
+                                         'i',  'f',  0,    0,    0xff, 0xd8, 0xff, 0xd9};
+  with_app1.insert(with_app1.end(), jpeg.begin() + 2, jpeg.end());
+  ASSERT_TRUE(decode_image(with_app1).ok());
+  for (const std::vector<std::uint8_t>* whole :
+       {&jpeg, static_cast<const std::vector<std::uint8_t>*>(&with_app1)}) {
+    std::vector<std::uint8_t> cut(whole->begin(),
+                                  whole->begin() + static_cast<long>(whole->size() * 2 / 3));
+    auto d = decode_image(cut);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().code, ErrorCode::kCorrupt);
+    DecodeLimits lenient;
+    lenient.accept_truncated_jpeg = true;
+    auto partial = decode_image(cut, lenient);
+    ASSERT_TRUE(partial.ok()) << partial.error().describe();
+    EXPECT_TRUE(partial->truncated);
+  }
+  // Bytes after the end marker (appended data) are fine.
+  std::vector<std::uint8_t> trailing = jpeg;
+  trailing.insert(trailing.end(), 100, 0x55);
+  auto t = decode_image(trailing);
+  ASSERT_TRUE(t.ok());
+  EXPECT_FALSE(t->truncated);
+}
+
 TEST(Decode, ReadmeAmongTheVectorsIsADecodeError) {
   std::ifstream in(
       std::string(VIGIL_SHARED_DIR) + "/vectors/pdq/images/misc-images/modes/README.md",

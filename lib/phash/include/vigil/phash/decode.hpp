@@ -19,6 +19,10 @@ namespace vigil::phash {
 
 struct DecodeLimits {
   std::uint64_t max_pixels = 100'000'000;  // refuse pictures above 100 megapixels
+  // A JPEG without its end-of-image marker after the scans is cut short: libjpeg decodes what is
+  // there and fills the rest with grey, so by default it is an error (kCorrupt), never a hash.
+  // When accepted, the picture is returned with DecodedImage::truncated set.
+  bool accept_truncated_jpeg = false;
 };
 
 // kFastTriage decodes JPEGs in the DCT domain at 1/2, 1/4 or 1/8 scale (the largest that keeps the
@@ -28,9 +32,10 @@ struct DecodeLimits {
 enum class DecodeMode { kFull, kFastTriage };
 
 struct DecodedImage {
-  ImageHeader header;  // format and the dimensions the header declared
-  cv::Mat bgr;         // CV_8UC3, B,G,R interleaved, continuous rows
-  int reduction = 1;   // 1, or 2/4/8 when kFastTriage decoded a JPEG at that fraction
+  ImageHeader header;      // format and the dimensions the header declared
+  cv::Mat bgr;             // CV_8UC3, B,G,R interleaved, continuous rows
+  int reduction = 1;       // 1, or 2/4/8 when kFastTriage decoded a JPEG at that fraction
+  bool truncated = false;  // a JPEG without end marker, decoded because the limits allow it
   [[nodiscard]] int width() const { return bgr.cols; }
   [[nodiscard]] int height() const { return bgr.rows; }
 };

@@ -34,7 +34,8 @@ struct PictureHashes {
   ImageHeader header;  // format and declared size
   int width = 0;       // decoded size (smaller than declared after a fast-triage decode)
   int height = 0;
-  PdqResult pdq;                     // pdq.too_small for pictures under 5 px a side
+  bool truncated = false;  // a JPEG cut short, hashed because limits.accept_truncated_jpeg
+  PdqResult pdq;           // pdq.too_small for pictures under 5 px a side
   std::optional<OpenCvPhash> phash;  // when asked for
 };
 
