@@ -40,10 +40,29 @@ struct PdqIndex::Impl {
   std::vector<std::uint32_t> own_starts;  // kWords * (kBuckets + 1)
   std::vector<std::uint32_t> own_ids;     // kWords * n, ids grouped by word value
   detail::MappedFile map;
+  detail::MappedFile hot;  // the hashes again, on huge pages (see move_hashes_to_huge_pages)
   std::span<const Hash256> hashes;
   const std::uint32_t* starts = nullptr;
   const std::uint32_t* ids = nullptr;
 };
+
+namespace {
+
+// Verifying a candidate reads 32 bytes at a random place in the hash array; with 4 KiB pages
+// nearly every read also misses the TLB. A private copy on transparent huge pages removes most of
+// those misses (one copy at build or open: 32 bytes per hash).
+void move_hashes_to_huge_pages(PdqIndex::Impl& m) {
+  if (m.hashes.size_bytes() < (std::size_t{2} << 20)) return;
+  auto copy = detail::MappedFile::anonymous_copy(
+      {reinterpret_cast<const std::uint8_t*>(m.hashes.data()), m.hashes.size_bytes()});
+  if (!copy) return;  // keep reading the original
+  m.hot = std::move(*copy);
+  m.hashes = {reinterpret_cast<const Hash256*>(m.hot.data()), m.hashes.size()};
+  m.own_hashes.clear();
+  m.own_hashes.shrink_to_fit();
+}
+
+}  // namespace
 
 PdqIndex::PdqIndex() : impl_(std::make_unique<Impl>()) {}
 PdqIndex::~PdqIndex() = default;
@@ -70,6 +89,7 @@ PdqIndex PdqIndex::build(std::vector<Hash256> hashes) {
   m.hashes = m.own_hashes;
   m.starts = m.own_starts.data();
   m.ids = m.own_ids.data();
+  move_hashes_to_huge_pages(m);
   return idx;
 }
 
@@ -117,6 +137,7 @@ Result<PdqIndex> PdqIndex::open(const std::filesystem::path& path) {
       if (st[v] > st[v + 1]) return corrupt("bucket table is not monotonic");
   }
   m.map = std::move(*map);
+  move_hashes_to_huge_pages(m);
   return idx;
 }
 

@@ -72,3 +72,30 @@ TEST(PdqIndex, EmptyIndexFindsNothing) {
 
 }  // namespace
 }  // namespace vigil::hashset
+
+namespace vigil::hashset {
+namespace {
+
+// Above 2 MiB of hashes the index reads a huge-page copy of them: the same answers, built or
+// opened.
+TEST(PdqIndex, LargeIndexOnAHugePageCopyMatchesBruteForce) {
+  testing::TempDir tmp;
+  std::mt19937_64 rng(11);
+  std::vector<Hash256> base;
+  for (int i = 0; i < 70000; ++i) base.push_back(random_hash(rng));
+  for (int i = 0; i < 20; ++i) base.push_back(flip(base[static_cast<std::size_t>(i)], 10 + i, rng));
+  const auto built = PdqIndex::build(base);
+  ASSERT_TRUE(built.write(tmp.path() / "big.mih").ok());
+  auto opened = PdqIndex::open(tmp.path() / "big.mih");
+  ASSERT_TRUE(opened.ok());
+  for (int i = 0; i < 20; ++i) {
+    const auto want = PdqIndex::brute_force(base, base[static_cast<std::size_t>(i)], 31);
+    EXPECT_EQ(built.search(base[static_cast<std::size_t>(i)], 31), want);
+    EXPECT_EQ(opened->search(base[static_cast<std::size_t>(i)], 31), want);
+    EXPECT_GE(want.size(), 1u);
+  }
+  EXPECT_EQ(opened->hash(70005), base[70005]);
+}
+
+}  // namespace
+}  // namespace vigil::hashset

@@ -52,8 +52,9 @@ class PdqIndex {
   [[nodiscard]] static std::vector<PdqHit> brute_force(std::span<const Hash256> hashes,
                                                        const Hash256& q, int threshold);
 
+  struct Impl;  // public name so that helpers in the implementation file can take it
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
