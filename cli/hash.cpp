@@ -39,6 +39,7 @@ struct HashOptions {
   bool fast_triage = false;
   std::string pipeline = "canonical";
   std::uint64_t max_pixels = 100'000'000;
+  bool accept_truncated = false;
 };
 
 struct FileResult {
@@ -196,9 +197,9 @@ void print_json(const FileResult& r) {
   o += "}";
   if (r.hashes) {
     const auto& p = r.hashes->pdq;
-    o += fmt::format(",\"picture\":{{\"format\":\"{}\",\"width\":{},\"height\":{}}}",
+    o += fmt::format(",\"picture\":{{\"format\":\"{}\",\"width\":{},\"height\":{}{}}}",
                      phash::image_format_name(r.hashes->header.format), r.hashes->width,
-                     r.hashes->height);
+                     r.hashes->height, r.hashes->truncated ? ",\"truncated\":true" : "");
     o += fmt::format(",\"pdq\":{{\"pipeline\":\"{}\",\"quality\":{}", p.pipeline, p.quality);
     if (p.too_small) {
       o += ",\"too_small\":true";
@@ -238,6 +239,7 @@ int run_hash(const HashOptions& opt) {
 
   phash::PictureHashOptions po;
   po.limits.max_pixels = opt.max_pixels;
+  po.limits.accept_truncated_jpeg = opt.accept_truncated;
   po.mode = opt.fast_triage ? phash::DecodeMode::kFastTriage : phash::DecodeMode::kFull;
   po.pdq = {*pipeline, opt.dihedral};
   po.phash = true;
@@ -250,6 +252,9 @@ int run_hash(const HashOptions& opt) {
   for (const auto& f : files) {
     const FileResult r = process_file(f, hasher, pictures);
     if (r.hashes) ++hashed;
+    if (r.hashes && r.hashes->truncated)
+      std::cerr << "vigil: warning: " << printable(r.path)
+                << ": jpeg cut short, hashed as decoded (--accept-truncated)\n";
     if (r.error) {
       ++errors;
       std::cerr << "vigil: warning: " << printable(r.path) << ": " << r.error->describe() << '\n';
@@ -292,6 +297,9 @@ void register_hash(CLI::App& app, Action& action) {
   sub->add_option("--max-pixels", opt->max_pixels,
                   "Refuse to decode pictures whose header declares more pixels")
       ->capture_default_str();
+  sub->add_flag("--accept-truncated", opt->accept_truncated,
+                "Hash JPEGs cut short (no end marker; the missing part decodes grey) instead of "
+                "reporting an error; they are flagged truncated");
   sub->callback([opt, &action] { action = [opt] { return run_hash(*opt); }; });
 }
 
