@@ -193,6 +193,21 @@ int main(int argc, char** argv) {
   row("fast-triage (JPEG 1/4 DCT decode) + PDQ + variants + pHash", count, t);
   std::printf("canonical pipeline rate / decode-only rate: %.0f%%\n",
               100.0 * full_rate / decode_rate);
+  {
+    // How far the labelled fast-triage hashes land from the canonical ones.
+    double sum = 0;
+    int worst = 0;
+    for (const auto& j : jpegs) {
+      auto c = full.hash(j);
+      auto f = fast.hash(j);
+      if (!c.ok() || !f.ok()) continue;
+      const int d = vigil::hamming_distance(c->pdq.hash, f->pdq.hash);
+      sum += d;
+      worst = std::max(worst, d);
+    }
+    std::printf("fast-triage PDQ vs canonical PDQ: mean distance %.1f, max %d bits\n",
+                sum / static_cast<double>(jpegs.size()), worst);
+  }
 
   // The vectors.
   const std::filesystem::path vectors = std::filesystem::path(VIGIL_SHARED_DIR) / "vectors/pdq";
