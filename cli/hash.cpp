@@ -1,285 +1,17 @@
-// vigil hash PATH...: exact digests (XXH3-128, MD5, SHA-1, SHA-256) and perceptual hashes (PDQ
-// with its pipeline, OpenCV pHash) of loose files and folders (recursive, sorted, symbolic links
-// inside folders not followed). Each file is read once: the digests and the decoder see the same
-// bytes in memory. Output: a TSV table (default), the PDQ reference tool's `hash,quality,path`
-// lines (--pdq-csv) or JSON Lines (--json).
-#include <fmt/format.h>
-
-#include <algorithm>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
+// vigil hash PATH...: exact digests and perceptual hashes of loose files and folders. The options
+// are parsed here; the command runs in the media module (lib/pipeline/src/hash_command.cpp),
+// which holds everything that needs OpenCV.
 #include <memory>
-#include <string>
-#include <system_error>
-#include <vector>
 
 #include "commands.hpp"
-#include "vigil/core/text.hpp"
-#include "vigil/digest/multi_hasher.hpp"
-#include "vigil/phash/picture_hasher.hpp"
+#include "vigil/pipeline/media_module.hpp"
 
 namespace vigil::cli {
-namespace {
-
-namespace fs = std::filesystem;
-using digest::Algorithm;
-
-// Pictures are decoded from memory; a file that sniffs as a picture but is larger than this is
-// digested only (with a warning) rather than held whole in memory.
-constexpr std::uint64_t kMaxPictureFileBytes = 1ull << 30;
-constexpr std::size_t kChunk = 1 << 20;
-
-struct HashOptions {
-  std::vector<std::string> paths;
-  bool json = false;
-  bool pdq_csv = false;
-  bool dihedral = false;
-  bool fast_triage = false;
-  std::string pipeline = "canonical";
-  std::uint64_t max_pixels = 100'000'000;
-  bool accept_truncated = false;
-};
-
-struct FileResult {
-  std::string path;
-  std::uint64_t size = 0;
-  digest::DigestSet digests;
-  bool picture = false;                        // sniffed as a picture format
-  std::optional<phash::PictureHashes> hashes;  // when decoded
-  std::optional<Error> error;                  // read error, or a picture that did not hash
-};
-
-// Reads the file once: the first chunk decides whether it is a picture; a picture is kept whole
-// in memory for the decoder, anything else streams through the digests chunk by chunk.
-FileResult process_file(const fs::path& path, digest::MultiHasher& hasher,
-                        phash::PictureHasher& pictures) {
-  FileResult r;
-  r.path = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    r.error = make_error(ErrorCode::kIo, "cannot open for reading");
-    return r;
-  }
-  std::error_code ec;
-  const std::uint64_t expected = fs::file_size(path, ec);
-  hasher.reset(true);
-  std::vector<std::uint8_t> buffer(kChunk);
-  in.read(reinterpret_cast<char*>(buffer.data()), static_cast<std::streamsize>(kChunk));
-  buffer.resize(static_cast<std::size_t>(in.gcount()));
-  const auto format = phash::sniff_image_format(buffer);
-  r.picture = format != phash::ImageFormat::kUnknown;
-  bool keep = r.picture && (ec || expected <= kMaxPictureFileBytes);
-  std::vector<std::uint8_t> whole;
-  if (keep && !ec) whole.reserve(static_cast<std::size_t>(expected));
-  while (!buffer.empty()) {
-    hasher.update(buffer);
-    r.size += buffer.size();
-    if (keep && r.size > kMaxPictureFileBytes) {  // grew past the size first reported
-      keep = false;
-      std::vector<std::uint8_t>().swap(whole);
-    }
-    if (keep) whole.insert(whole.end(), buffer.begin(), buffer.end());
-    if (!in) break;
-    buffer.resize(kChunk);
-    in.read(reinterpret_cast<char*>(buffer.data()), static_cast<std::streamsize>(kChunk));
-    buffer.resize(static_cast<std::size_t>(in.gcount()));
-  }
-  if (in.bad()) {
-    r.error = make_error(ErrorCode::kIo, "read failed after " + std::to_string(r.size) + " bytes");
-    return r;
-  }
-  r.digests = hasher.finish();
-  if (r.picture && !keep) {
-    r.error = make_error(ErrorCode::kLimit, "picture file above 1 GiB: digests only");
-  } else if (r.picture) {
-    auto h = pictures.hash(whole);
-    if (h.ok()) {
-      r.hashes = std::move(h).value();
-    } else {
-      r.error = h.error();
-    }
-  }
-  return r;
-}
-
-// Every regular file under the paths, folders walked recursively and sorted for stable output.
-std::vector<fs::path> collect_files(const std::vector<std::string>& roots, int& fatal_errors) {
-  std::vector<fs::path> files;
-  for (const auto& root : roots) {
-    std::error_code ec;
-    const auto st = fs::status(root, ec);
-    if (ec || !fs::exists(st)) {
-      std::cerr << "vigil: " << printable(root) << ": no such file or folder\n";
-      ++fatal_errors;
-      continue;
-    }
-    if (fs::is_regular_file(st)) {
-      files.emplace_back(root);
-      continue;
-    }
-    std::vector<fs::path> found;
-    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      std::error_code sec;
-      if (it->is_regular_file(sec) && !it->is_symlink(sec)) found.push_back(it->path());
-    }
-    if (ec) std::cerr << "vigil: warning: " << printable(root) << ": " << ec.message() << '\n';
-    std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
-  }
-  return files;
-}
-
-std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
-
-void print_table_header(const HashOptions& opt) {
-  std::string h =
-      "size\tmd5\tsha1\tsha256\txxh3_128\tformat\twidth\theight\tpdq\tquality\tpipeline";
-  if (opt.dihedral)
-    for (int d = 1; d < phash::kDihedralCount; ++d)
-      h += fmt::format("\tpdq_{}", phash::dihedral_name(static_cast<phash::Dihedral>(d)));
-  h += "\topencv_phash\tpath\n";
-  std::cout << h;
-}
-
-void print_table(const FileResult& r, const HashOptions& opt) {
-  std::string line = fmt::format(
-      "{}\t{}\t{}\t{}\t{}", r.size, or_dash(r.digests.hex(Algorithm::kMd5)),
-      or_dash(r.digests.hex(Algorithm::kSha1)), or_dash(r.digests.hex(Algorithm::kSha256)),
-      or_dash(r.digests.hex(Algorithm::kXxh3_128)));
-  if (r.hashes) {
-    const auto& p = r.hashes->pdq;
-    line +=
-        fmt::format("\t{}\t{}\t{}\t{}\t{}\t{}", phash::image_format_name(r.hashes->header.format),
-                    r.hashes->width, r.hashes->height, p.too_small ? "-" : p.hash.to_hex(),
-                    p.quality, p.pipeline);
-    if (opt.dihedral)
-      for (int d = 1; d < phash::kDihedralCount; ++d)
-        line += "\t" + (p.dihedral && !p.too_small ? (*p.dihedral)[d].to_hex() : std::string("-"));
-    line += "\t" + (r.hashes->phash ? r.hashes->phash->to_hex() : std::string("-"));
-  } else {
-    line += "\t-\t-\t-\t-\t-\t-";
-    if (opt.dihedral)
-      for (int d = 1; d < phash::kDihedralCount; ++d) line += "\t-";
-    line += "\t-";
-  }
-  line += "\t" + printable(r.path) + "\n";
-  std::cout << line;
-}
-
-// The reference tool's format: hash,quality,path (with --dihedral the eight hashes first).
-void print_pdq_csv(const FileResult& r, const HashOptions& opt) {
-  if (!r.hashes || r.hashes->pdq.too_small) return;
-  const auto& p = r.hashes->pdq;
-  std::string line;
-  if (opt.dihedral && p.dihedral) {
-    for (const auto& h : *p.dihedral) line += h.to_hex() + ",";
-  } else {
-    line += p.hash.to_hex() + ",";
-  }
-  line += fmt::format("{},{}\n", p.quality, printable(r.path));
-  std::cout << line;
-}
-
-void print_json(const FileResult& r) {
-  std::string o = "{\"type\":\"file\",";
-  append_json_text_field(o, "path", r.path);
-  o += fmt::format(",\"size\":{},\"digests\":{{", r.size);
-  bool first = true;
-  for (auto a : {Algorithm::kXxh3_128, Algorithm::kMd5, Algorithm::kSha1, Algorithm::kSha256}) {
-    const std::string hex = r.digests.hex(a);
-    if (hex.empty()) continue;
-    o += fmt::format("{}\"{}\":\"{}\"", first ? "" : ",", digest::algorithm_name(a), hex);
-    first = false;
-  }
-  o += "}";
-  if (r.hashes) {
-    const auto& p = r.hashes->pdq;
-    o += fmt::format(",\"picture\":{{\"format\":\"{}\",\"width\":{},\"height\":{}{}}}",
-                     phash::image_format_name(r.hashes->header.format), r.hashes->width,
-                     r.hashes->height, r.hashes->truncated ? ",\"truncated\":true" : "");
-    o += fmt::format(",\"pdq\":{{\"pipeline\":\"{}\",\"quality\":{}", p.pipeline, p.quality);
-    if (p.too_small) {
-      o += ",\"too_small\":true";
-    } else {
-      o += fmt::format(",\"hash\":\"{}\"", p.hash.to_hex());
-      if (p.dihedral) {
-        o += ",\"dihedral\":{";
-        for (int d = 0; d < phash::kDihedralCount; ++d)
-          o += fmt::format("{}\"{}\":\"{}\"", d ? "," : "",
-                           phash::dihedral_name(static_cast<phash::Dihedral>(d)),
-                           (*p.dihedral)[d].to_hex());
-        o += "}";
-      }
-    }
-    o += "}";
-    if (r.hashes->phash)
-      o += fmt::format(",\"{}\":\"{}\"", phash::kOpenCvPhashName, r.hashes->phash->to_hex());
-  }
-  if (r.error) {
-    o += fmt::format(",\"error\":{{\"code\":\"{}\",", error_code_name(r.error->code));
-    append_json_text_field(o, "message", r.error->message);
-    o += "}";
-  }
-  o += "}\n";
-  std::cout << o;
-}
-
-int run_hash(const HashOptions& opt) {
-  const auto pipeline = phash::parse_pdq_pipeline(opt.pipeline);
-  if (!pipeline) return fatal("--pdq-pipeline " + opt.pipeline + ": expected canonical or cli512");
-  if (opt.json && opt.pdq_csv) return fatal("--json and --pdq-csv exclude each other");
-  if (opt.fast_triage && *pipeline != phash::PdqPipeline::kCanonical)
-    return fatal("--fast-triage works with the canonical pipeline only");
-  int missing = 0;
-  const auto files = collect_files(opt.paths, missing);
-  if (missing > 0 && files.empty()) return kExitFatal;
-
-  phash::PictureHashOptions po;
-  po.limits.max_pixels = opt.max_pixels;
-  po.limits.accept_truncated_jpeg = opt.accept_truncated;
-  po.mode = opt.fast_triage ? phash::DecodeMode::kFastTriage : phash::DecodeMode::kFull;
-  po.pdq = {*pipeline, opt.dihedral};
-  po.phash = true;
-  phash::PictureHasher pictures(po);
-  digest::MultiHasher hasher;
-
-  if (!opt.json && !opt.pdq_csv) print_table_header(opt);
-  int errors = missing;
-  int hashed = 0;
-  for (const auto& f : files) {
-    const FileResult r = process_file(f, hasher, pictures);
-    if (r.hashes) ++hashed;
-    if (r.hashes && r.hashes->truncated)
-      std::cerr << "vigil: warning: " << printable(r.path)
-                << ": jpeg cut short, hashed as decoded (--accept-truncated)\n";
-    if (r.error) {
-      ++errors;
-      std::cerr << "vigil: warning: " << printable(r.path) << ": " << r.error->describe() << '\n';
-    }
-    if (opt.json) {
-      print_json(r);
-    } else if (opt.pdq_csv) {
-      print_pdq_csv(r, opt);
-    } else {
-      print_table(r, opt);
-    }
-  }
-  std::cout.flush();
-  std::cerr << fmt::format(
-      "vigil hash: {} files, {} pictures hashed ({}), {} with errors\n", files.size(), hashed,
-      opt.fast_triage ? phash::kPdqFastTriageName : phash::pdq_pipeline_name(*pipeline), errors);
-  return errors > 0 ? kExitItemErrors : kExitOk;
-}
-
-}  // namespace
 
 void register_hash(CLI::App& app, Action& action) {
   auto* sub = app.add_subcommand(
       "hash", "Exact digests and perceptual hashes (PDQ, pHash) of loose files and folders");
-  auto opt = std::make_shared<HashOptions>();
+  auto opt = std::make_shared<pipeline::HashCommand>();
   sub->add_option("PATH", opt->paths, "Files or folders (folders are walked recursively)")
       ->required();
   sub->add_flag("--json", opt->json, "JSON Lines, one object per file");
@@ -300,7 +32,13 @@ void register_hash(CLI::App& app, Action& action) {
   sub->add_flag("--accept-truncated", opt->accept_truncated,
                 "Hash JPEGs cut short (no end marker; the missing part decodes grey) instead of "
                 "reporting an error; they are flagged truncated");
-  sub->callback([opt, &action] { action = [opt] { return run_hash(*opt); }; });
+  sub->callback([opt, &action] {
+    action = [opt] {
+      auto media = pipeline::load_media_module();
+      if (!media) return fatal(media.error().message);
+      return (*media)->run_hash(*opt);
+    };
+  });
 }
 
 }  // namespace vigil::cli

@@ -2,7 +2,9 @@
 // or JSON Lines.
 #include <fmt/format.h>
 
+#include <charconv>
 #include <iostream>
+#include <string_view>
 
 #include "commands.hpp"
 #include "output.hpp"
@@ -26,12 +28,27 @@ const char* kind_name(evidence::VolumeKind k) {
   return "unknown";
 }
 
+void append_uint(std::string& out, std::uint64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+// Right-aligns (width > 0) or left-aligns (width < 0) text in a column.
+void append_column(std::string& out, std::string_view text, int width) {
+  const auto w = static_cast<std::size_t>(width < 0 ? -width : width);
+  const std::size_t pad = text.size() < w ? w - text.size() : 0;
+  if (width > 0) out.append(pad, ' ');
+  out += text;
+  if (width < 0) out.append(pad, ' ');
+}
+
 void append_time(std::string& out, const char* key, const std::optional<Timestamp>& t) {
   if (!t) return;
   out += ",\"";
   out += key;
   out += "\":{\"utc\":\"";
-  out += format_utc(*t);
+  append_utc(out, *t);
   out += "\",\"precision\":\"";
   out += precision_label(t->precision_ns);
   out += "\"}";
@@ -62,16 +79,34 @@ void json_volume(std::string& o, const evidence::Volume& v) {
   o += "}\n";
 }
 
+// Listings are written for millions of entries: lines are built by hand, not by a formatter.
 void json_entry(std::string& o, const evidence::Entry& e) {
-  o += fmt::format("{{\"type\":\"entry\",\"volume\":{},", e.volume);
+  auto flag = [&o](const char* key, bool v) {
+    o += ",\"";
+    o += key;
+    o += v ? "\":true" : "\":false";
+  };
+  o += "{\"type\":\"entry\",\"volume\":";
+  append_uint(o, static_cast<std::uint64_t>(e.volume));
+  o += ',';
   append_json_text_field(o, "path", e.path);
   o += ',';
   append_json_text_field(o, "name", e.name);
-  o += fmt::format(
-      ",\"inode\":{},\"inode_str\":\"{}\",\"size\":{},\"name_type\":\"{}\",\"meta_type\":\"{}\","
-      "\"deleted\":{},\"meta_allocated\":{},\"orphan\":{},\"ads\":{}",
-      e.inode, e.inode_str, e.size, e.name_type, e.meta_type, e.deleted, e.meta_allocated, e.orphan,
-      e.ads);
+  o += ",\"inode\":";
+  append_uint(o, e.inode);
+  o += ",\"inode_str\":\"";
+  o += e.inode_str;
+  o += "\",\"size\":";
+  append_uint(o, e.size);
+  o += ",\"name_type\":\"";
+  o += e.name_type;
+  o += "\",\"meta_type\":\"";
+  o += e.meta_type;
+  o += '"';
+  flag("deleted", e.deleted);
+  flag("meta_allocated", e.meta_allocated);
+  flag("orphan", e.orphan);
+  flag("ads", e.ads);
   append_time(o, "modified", e.times.modified);
   append_time(o, "accessed", e.times.accessed);
   append_time(o, "changed", e.times.changed);
@@ -90,14 +125,33 @@ void json_warning(std::string& o, const evidence::Warning& w) {
 }
 
 void table_entry(std::string& o, const evidence::Entry& e) {
-  std::string flags;
-  flags += e.deleted ? 'D' : '-';
-  flags += e.orphan ? 'O' : '-';
-  flags += e.ads ? 'S' : '-';
-  o += fmt::format("{:>3}  {}/{}  {}  {:<14} {:>12}  {:<24}  ", e.volume, e.name_type, e.meta_type,
-                   flags, e.inode_str, e.size,
-                   e.times.modified ? format_utc(*e.times.modified) : std::string("-"));
-  o += printable(e.path);
+  char num[24];
+  auto r = std::to_chars(num, num + sizeof num, e.volume);
+  append_column(o, std::string_view(num, static_cast<std::size_t>(r.ptr - num)), 3);
+  o += "  ";
+  o += e.name_type;
+  o += '/';
+  o += e.meta_type;
+  o += "  ";
+  o += e.deleted ? 'D' : '-';
+  o += e.orphan ? 'O' : '-';
+  o += e.ads ? 'S' : '-';
+  o += "  ";
+  append_column(o, e.inode_str, -14);
+  o += ' ';
+  r = std::to_chars(num, num + sizeof num, e.size);
+  append_column(o, std::string_view(num, static_cast<std::size_t>(r.ptr - num)), 12);
+  o += "  ";
+  const std::size_t at = o.size();
+  if (e.times.modified) {
+    append_utc(o, *e.times.modified);
+  } else {
+    o += '-';
+  }
+  const std::size_t used = o.size() - at;
+  if (used < 24) o.append(24 - used, ' ');
+  o += "  ";
+  append_printable(o, e.path);
   o += '\n';
 }
 

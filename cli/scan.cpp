@@ -10,6 +10,7 @@
 #include "vigil/case/case_store.hpp"
 #include "vigil/core/text.hpp"
 #include "vigil/pipeline/analysers.hpp"
+#include "vigil/pipeline/media_module.hpp"
 #include "vigil/pipeline/scan.hpp"
 #include "vigil/version.hpp"
 
@@ -77,9 +78,8 @@ int run_scan(const ScanOptions& opt) {
 
   pipeline::AnalysisSettings analysis;
   analysis.perceptual = !opt.no_perceptual;
-  const auto pipe = phash::parse_pdq_pipeline(opt.pdq_pipeline);
-  if (!pipe) return fatal("--pdq-pipeline: unknown pipeline " + opt.pdq_pipeline);
-  analysis.pdq_pipeline = *pipe;
+  analysis.pdq_pipeline =
+      opt.pdq_pipeline == "cli512" ? phash::PdqPipeline::kCli512 : phash::PdqPipeline::kCanonical;
   analysis.pdq_threshold = opt.pdq_threshold;
   analysis.pdq_min_quality = opt.pdq_min_quality;
   analysis.max_pixels = opt.max_pixels;
@@ -92,7 +92,9 @@ int run_scan(const ScanOptions& opt) {
     if (!opened) return fatal(opened.error().message);
     sets = std::move(*opened);
   }
-  const std::vector<pipeline::Analyser> analysers{pipeline::make_media_analyser(analysis, sets)};
+  auto media = pipeline::load_media_module();
+  if (!media) return fatal(media.error().message);
+  const std::vector<pipeline::Analyser> analysers{(*media)->make_media_analyser(analysis, sets)};
   std::string settings_json = settings.to_json();
   settings_json.pop_back();
   settings_json +=

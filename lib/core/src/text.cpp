@@ -152,11 +152,19 @@ void append_json_text_field(std::string& out, std::string_view key, std::string_
   append_json_string(out, base64_encode(value));
 }
 
-std::string printable(std::string_view s) {
+void append_printable(std::string& out, std::string_view s) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
+    // Fast path: a run of printable ASCII is copied whole.
+    std::size_t j = i;
+    while (j < s.size() && static_cast<unsigned char>(s[j]) >= 0x20 &&
+           static_cast<unsigned char>(s[j]) < 0x7F)
+      ++j;
+    if (j > i) {
+      out.append(s.substr(i, j - i));
+      i = j;
+      if (i == s.size()) break;
+    }
     const std::size_t n = utf8_sequence_length(s, i);
     const auto c = static_cast<unsigned char>(s[i]);
     if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F))) {
@@ -169,6 +177,12 @@ std::string printable(std::string_view s) {
       i += n;
     }
   }
+}
+
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  append_printable(out, s);
   return out;
 }
 

@@ -32,7 +32,9 @@ int fraction_digits(std::uint64_t precision_ns) {
 
 }  // namespace
 
-std::string format_utc(const Timestamp& t) {
+// Hand-written digits: listings format millions of times, and this is several times faster than a
+// general-purpose formatter.
+void append_utc(std::string& out, const Timestamp& t) {
   std::int64_t days = t.seconds / 86400;
   std::int64_t rem = t.seconds % 86400;
   if (rem < 0) {
@@ -43,15 +45,44 @@ std::string format_utc(const Timestamp& t) {
   unsigned m = 0;
   unsigned d = 0;
   civil_from_days(days, y, m, d);
-  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, rem / 3600,
-                                (rem / 60) % 60, rem % 60);
+  auto two = [&out](std::int64_t v) {
+    out += static_cast<char>('0' + v / 10);
+    out += static_cast<char>('0' + v % 10);
+  };
+  if (y < 0 || y > 9999) {
+    out += fmt::format("{:04}", y);
+  } else {
+    two(y / 100);
+    two(y % 100);
+  }
+  out += '-';
+  two(m);
+  out += '-';
+  two(d);
+  out += 'T';
+  two(rem / 3600);
+  out += ':';
+  two((rem / 60) % 60);
+  out += ':';
+  two(rem % 60);
   const int digits = fraction_digits(t.precision_ns);
   if (digits > 0) {
-    std::string frac = fmt::format("{:09}", t.nanos);
     out += '.';
-    out += frac.substr(0, static_cast<std::size_t>(digits));
+    std::uint32_t v = t.nanos;
+    char frac[9];
+    for (int i = 8; i >= 0; --i) {
+      frac[i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+    out.append(frac, static_cast<std::size_t>(digits));
   }
   out += 'Z';
+}
+
+std::string format_utc(const Timestamp& t) {
+  std::string out;
+  out.reserve(32);
+  append_utc(out, t);
   return out;
 }
 

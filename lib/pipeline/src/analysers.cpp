@@ -1,4 +1,5 @@
 #include "vigil/pipeline/analysers.hpp"
+#include "vigil/pipeline/media_module.hpp"
 
 #include <fmt/format.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
@@ -136,50 +137,8 @@ void near_matches(const OpenSets& sets, const AnalysisSettings& s, const phash::
 
 }  // namespace
 
-std::string AnalysisSettings::to_json() const {
-  return fmt::format(
-      "{{\"max_pixels\":{},\"pdq_min_quality\":{},\"pdq_pipeline\":\"{}\",\"pdq_threshold\":{},"
-      "\"perceptual\":{}}}",
-      max_pixels, pdq_min_quality, phash::pdq_pipeline_name(pdq_pipeline), pdq_threshold,
-      perceptual);
-}
-
-Result<std::shared_ptr<OpenSets>> open_hash_sets(const std::vector<std::string>& paths,
-                                                 case_store::CaseStore& store) {
-  auto sets = std::make_shared<OpenSets>();
-  for (const auto& p : paths) {
-    auto set = hashset::HashSet::open(p);
-    if (!set) return make_error(set.error().code, "hash set " + p + ": " + set.error().message);
-    const auto& info = set->info();
-    std::string sources = "[";
-    for (std::size_t i = 0; i < info.sources.size(); ++i) {
-      const auto& s = info.sources[i];
-      if (i) sources += ',';
-      sources += "{";
-      append_json_text_field(sources, "file", s.path);
-      sources += fmt::format(
-          ",\"format\":\"{}\",\"sha256\":\"{}\",\"size\":{},\"records\":{},"
-          "\"rejected\":{}}}",
-          s.format, s.sha256, s.size, s.records, s.rejected);
-    }
-    sources += ']';
-    std::string counts = "{";
-    for (const auto& [alg, n] : info.unique_digests) {
-      if (counts.size() > 1) counts += ',';
-      counts += fmt::format("\"{}\":{}", alg, n);
-    }
-    counts += fmt::format("{}\"records\":{}}}", counts.size() > 1 ? "," : "", info.records);
-    auto id =
-        store.add_hash_set({info.name, info.version, info.publisher, std::string(info.profile.name),
-                            info.imported_at, sources, counts, info.set_id});
-    if (!id) return id.error();
-    sets->case_ids.push_back(*id);
-    sets->group.add(std::move(*set));
-  }
-  return sets;
-}
-
-Analyser make_media_analyser(const AnalysisSettings& settings, std::shared_ptr<OpenSets> sets) {
+Analyser make_media_analyser_impl(const AnalysisSettings& settings,
+                                  std::shared_ptr<OpenSets> sets) {
   phash::PictureHashOptions opts;
   opts.limits.max_pixels = settings.max_pixels;
   opts.pdq.pipeline = settings.pdq_pipeline;
@@ -220,3 +179,12 @@ Analyser make_media_analyser(const AnalysisSettings& settings, std::shared_ptr<O
 }
 
 }  // namespace vigil::pipeline
+
+// The module's one entry point (media_module.hpp): resolved with dlsym by load_media_module().
+extern "C" __attribute__((visibility("default"))) const vigil::pipeline::MediaModule*
+vigil_media_module() {
+  static const vigil::pipeline::MediaModule kModule{vigil::pipeline::kMediaModuleAbi,
+                                                    &vigil::pipeline::make_media_analyser_impl,
+                                                    &vigil::pipeline::run_hash_command};
+  return &kModule;
+}

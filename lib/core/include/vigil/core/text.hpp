@@ -23,6 +23,7 @@ void append_json_string(std::string& out, std::string_view s);
 void append_json_text_field(std::string& out, std::string_view key, std::string_view value);
 // For human-readable tables: control characters and invalid UTF-8 bytes shown as \xNN escapes.
 std::string printable(std::string_view s);
+void append_printable(std::string& out, std::string_view s);
 // Replaces invalid UTF-8 sequences with U+FFFD.
 std::string lossy_utf8(std::string_view s);
 

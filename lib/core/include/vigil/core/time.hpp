@@ -18,6 +18,7 @@ struct Timestamp {
 // ISO 8601 in UTC with as many fraction digits as the precision carries, e.g.
 // 2024-01-02T03:04:05Z (1 s or 2 s), 2024-01-02T03:04:05.1234567Z (100 ns).
 std::string format_utc(const Timestamp& t);
+void append_utc(std::string& out, const Timestamp& t);
 // Precision as a short label: "2s", "1s", "10ms", "100ns", "1ns".
 std::string precision_label(std::uint64_t precision_ns);
 

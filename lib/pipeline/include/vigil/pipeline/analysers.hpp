@@ -10,7 +10,7 @@
 
 #include "vigil/case/case_store.hpp"
 #include "vigil/hashset/hash_set.hpp"
-#include "vigil/phash/pdq.hpp"
+#include "vigil/phash/pdq.hpp"  // header-only types; the code that uses them is in the module
 #include "vigil/pipeline/scan.hpp"
 
 namespace vigil::pipeline {
@@ -35,7 +35,8 @@ struct OpenSets {
 Result<std::shared_ptr<OpenSets>> open_hash_sets(const std::vector<std::string>& paths,
                                                  case_store::CaseStore& store);
 
-// The analyser to hand to scan_evidence; sets may be null (no known lists).
-Analyser make_media_analyser(const AnalysisSettings& settings, std::shared_ptr<OpenSets> sets);
+// The analyser to hand to scan_evidence; sets may be null (no known lists). Implemented in the
+// media module (media_module.hpp): call it through load_media_module().
+Analyser make_media_analyser_impl(const AnalysisSettings& settings, std::shared_ptr<OpenSets> sets);
 
 }  // namespace vigil::pipeline

@@ -1,0 +1,48 @@
+// The media module: everything that needs OpenCV (picture decoding, PDQ, pHash) lives in a shared
+// library, libvigil_media.so, that vigil loads only when a command needs it. OpenCV as Debian
+// builds it pulls in some 150 shared libraries (GDAL, GDCM, codecs), whose loading and relocation
+// would otherwise be paid by every command, `vigil ls` included.
+//
+// The module is built from the same sources, by the same compiler, in the same build as the
+// executable, so C++ types cross the boundary; kMediaModuleAbi guards against a stale module.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vigil/core/result.hpp"
+#include "vigil/pipeline/analysers.hpp"
+
+namespace vigil::pipeline {
+
+inline constexpr int kMediaModuleAbi = 1;
+
+// The options of `vigil hash` (cli/hash.cpp parses them; the module runs the command).
+struct HashCommand {
+  std::vector<std::string> paths;
+  bool json = false;
+  bool pdq_csv = false;
+  bool dihedral = false;
+  bool fast_triage = false;
+  std::string pipeline = "canonical";
+  std::uint64_t max_pixels = 100'000'000;
+  bool accept_truncated = false;
+};
+
+// Runs `vigil hash`; returns the exit status.
+int run_hash_command(const HashCommand& options);
+
+struct MediaModule {
+  int abi = 0;
+  Analyser (*make_media_analyser)(const AnalysisSettings& settings,
+                                  std::shared_ptr<OpenSets> sets) = nullptr;
+  int (*run_hash)(const HashCommand& options) = nullptr;
+};
+
+// dlopen()s libvigil_media.so from beside the executable (or $VIGIL_MEDIA_MODULE) once; later
+// calls return the same module.
+Result<const MediaModule*> load_media_module();
+
+}  // namespace vigil::pipeline

@@ -1,0 +1,51 @@
+#include <fmt/format.h>
+
+#include "vigil/core/text.hpp"
+#include "vigil/pipeline/analysers.hpp"
+
+namespace vigil::pipeline {
+
+std::string AnalysisSettings::to_json() const {
+  const char* pipeline = pdq_pipeline == phash::PdqPipeline::kCli512 ? "pdq-cli512" : "pdq-fullres";
+  return fmt::format(
+      "{{\"max_pixels\":{},\"pdq_min_quality\":{},\"pdq_pipeline\":\"{}\",\"pdq_threshold\":{},"
+      "\"perceptual\":{}}}",
+      max_pixels, pdq_min_quality, pipeline, pdq_threshold, perceptual);
+}
+
+Result<std::shared_ptr<OpenSets>> open_hash_sets(const std::vector<std::string>& paths,
+                                                 case_store::CaseStore& store) {
+  auto sets = std::make_shared<OpenSets>();
+  for (const auto& p : paths) {
+    auto set = hashset::HashSet::open(p);
+    if (!set) return make_error(set.error().code, "hash set " + p + ": " + set.error().message);
+    const auto& info = set->info();
+    std::string sources = "[";
+    for (std::size_t i = 0; i < info.sources.size(); ++i) {
+      const auto& s = info.sources[i];
+      if (i) sources += ',';
+      sources += "{";
+      append_json_text_field(sources, "file", s.path);
+      sources += fmt::format(
+          ",\"format\":\"{}\",\"sha256\":\"{}\",\"size\":{},\"records\":{},"
+          "\"rejected\":{}}}",
+          s.format, s.sha256, s.size, s.records, s.rejected);
+    }
+    sources += ']';
+    std::string counts = "{";
+    for (const auto& [alg, n] : info.unique_digests) {
+      if (counts.size() > 1) counts += ',';
+      counts += fmt::format("\"{}\":{}", alg, n);
+    }
+    counts += fmt::format("{}\"records\":{}}}", counts.size() > 1 ? "," : "", info.records);
+    auto id =
+        store.add_hash_set({info.name, info.version, info.publisher, std::string(info.profile.name),
+                            info.imported_at, sources, counts, info.set_id});
+    if (!id) return id.error();
+    sets->case_ids.push_back(*id);
+    sets->group.add(std::move(*set));
+  }
+  return sets;
+}
+
+}  // namespace vigil::pipeline
