@@ -87,7 +87,7 @@ class Builder {
 std::string set_label(const ReportData& d, std::int64_t id) {
   const auto* s = d.hash_set(id);
   if (s == nullptr) return "set " + std::to_string(id);
-  return shown(s->name) + " " + shown(s->version);
+  return shown(s->name) + " (version " + shown(s->version) + ")";
 }
 
 }  // namespace

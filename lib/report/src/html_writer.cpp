@@ -29,7 +29,6 @@ tr{page-break-inside:avoid}
 .mono{font-family:"DejaVu Sans Mono",monospace;font-size:9pt}
 .alert{border:2px solid #c00;color:#900;font-weight:bold;padding:4px;margin:.5em 0}
 .box{border:1px solid #000;margin:.5em 0;padding:4px;color:#555}
-.box .lines{min-height:var(--h)}
 @media print{body{max-width:none;padding:0}h2{page-break-before:auto}}
 )css";
 
@@ -90,9 +89,10 @@ Result<void> write_html(const std::string& dir, const ReportData& data,
         o += "</tbody></table>\n";
         break;
       case Block::Kind::kBox:
-        o += "<div class=\"box\"><div>" + html_escape(b.text) +
-             "</div><div class=\"lines\" style=\"min-height:" + std::to_string(b.box_lines * 1.5) +
-             "em\"></div></div>\n";
+        o +=
+            "<div class=\"box\"><div>" + html_escape(b.text) +
+            "</div><div class=\"lines\" style=\"min-height:" + std::to_string(b.box_lines * 3 / 2) +
+            "em\"></div></div>\n";
         break;
       case Block::Kind::kPageBreak:
         o += "<div style=\"page-break-after:always\"></div>\n";

@@ -81,6 +81,12 @@ class Renderer {
     pango_layout_set_width(l, static_cast<int>(width * PANGO_SCALE));
     pango_layout_set_wrap(l, wrap_chars ? PANGO_WRAP_CHAR : PANGO_WRAP_WORD_CHAR);
     pango_layout_set_auto_dir(l, TRUE);
+    // Never insert hyphens at line breaks: a hyphen inside a hex digest would change what the
+    // reader copies.
+    PangoAttrList* attrs = pango_attr_list_new();
+    pango_attr_list_insert(attrs, pango_attr_insert_hyphens_new(FALSE));
+    pango_layout_set_attributes(l, attrs);
+    pango_attr_list_unref(attrs);
     pango_layout_set_text(l, text.data(), static_cast<int>(text.size()));
     return l;
   }
