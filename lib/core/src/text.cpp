@@ -40,6 +40,10 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 
 bool is_valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {  // ASCII: the common case, one byte a step
+      ++i;
+      continue;
+    }
     const std::size_t n = utf8_sequence_length(s, i);
     if (n == 0) return false;
     i += n;
@@ -105,8 +109,12 @@ std::string hex_encode(std::span<const std::uint8_t> bytes) {
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kDigits[] = "0123456789abcdef";
   out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
+  std::size_t run = 0;  // start of the current run of characters that need no escape
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) continue;
+    out.append(s.substr(run, i - run));
+    run = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -124,15 +132,12 @@ void append_json_string(std::string& out, std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20 || c == 0x7F) {
-          out += "\\u00";
-          out += kDigits[c >> 4];
-          out += kDigits[c & 15];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += kDigits[c >> 4];
+        out += kDigits[c & 15];
     }
   }
+  out.append(s.substr(run));
   out += '"';
 }
 

@@ -45,38 +45,44 @@ void append_utc(std::string& out, const Timestamp& t) {
   unsigned m = 0;
   unsigned d = 0;
   civil_from_days(days, y, m, d);
-  auto two = [&out](std::int64_t v) {
-    out += static_cast<char>('0' + v / 10);
-    out += static_cast<char>('0' + v % 10);
-  };
-  if (y < 0 || y > 9999) {
+  // Only corrupt metadata has years outside 0000-9999: written by fmt, then the rest.
+  const bool wide_year = y < 0 || y > 9999;
+  if (wide_year) {
     out += fmt::format("{:04}", y);
-  } else {
-    two(y / 100);
-    two(y % 100);
+    y = 0;
   }
-  out += '-';
-  two(m);
-  out += '-';
-  two(d);
-  out += 'T';
-  two(rem / 3600);
-  out += ':';
-  two((rem / 60) % 60);
-  out += ':';
-  two(rem % 60);
+  // "YYYY-MM-DDTHH:MM:SS" then ".fffffffff" and "Z", written into one buffer and appended once.
+  char buf[32];
+  auto two = [&buf](int at, std::int64_t v) {
+    buf[at] = static_cast<char>('0' + v / 10);
+    buf[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  two(0, y / 100);
+  two(2, y % 100);
+  buf[4] = '-';
+  two(5, m);
+  buf[7] = '-';
+  two(8, d);
+  buf[10] = 'T';
+  two(11, rem / 3600);
+  buf[13] = ':';
+  two(14, (rem / 60) % 60);
+  buf[16] = ':';
+  two(17, rem % 60);
+  std::size_t len = 19;
   const int digits = fraction_digits(t.precision_ns);
   if (digits > 0) {
-    out += '.';
+    buf[len++] = '.';
     std::uint32_t v = t.nanos;
-    char frac[9];
     for (int i = 8; i >= 0; --i) {
-      frac[i] = static_cast<char>('0' + v % 10);
+      if (i < digits) buf[len + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
       v /= 10;
     }
-    out.append(frac, static_cast<std::size_t>(digits));
+    len += static_cast<std::size_t>(digits);
   }
-  out += 'Z';
+  buf[len++] = 'Z';
+  const std::size_t skip = wide_year ? 4 : 0;
+  out.append(buf + skip, len - skip);
 }
 
 std::string format_utc(const Timestamp& t) {
@@ -87,6 +93,21 @@ std::string format_utc(const Timestamp& t) {
 }
 
 std::string precision_label(std::uint64_t precision_ns) {
+  // The precisions file systems have, without formatting.
+  switch (precision_ns) {
+    case 1:
+      return "1ns";
+    case 100:
+      return "100ns";
+    case 1'000'000'000:
+      return "1s";
+    case 2'000'000'000:
+      return "2s";
+    case 10'000'000:
+      return "10ms";
+    default:
+      break;
+  }
   constexpr std::uint64_t kDay = 86'400ULL * 1'000'000'000ULL;
   if (precision_ns >= kDay && precision_ns % kDay == 0)
     return fmt::format("{}d", precision_ns / kDay);

@@ -10,6 +10,8 @@ TEST(Time, FormatsWithPrecision) {
   EXPECT_EQ(format_utc({1'700'000'000, 123'456'789, 1}), "2023-11-14T22:13:20.123456789Z");
   EXPECT_EQ(format_utc({1'700'000'000, 0, 2'000'000'000}), "2023-11-14T22:13:20Z");
   EXPECT_EQ(format_utc({-1, 0, 1'000'000'000}), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(format_utc({253'402'300'800, 5, 1}), "10000-01-01T00:00:00.000000005Z");
+  EXPECT_EQ(format_utc({1'700'000'000, 120'000'000, 10'000'000}), "2023-11-14T22:13:20.12Z");
 }
 
 TEST(Time, PrecisionLabels) {
