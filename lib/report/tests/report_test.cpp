@@ -7,7 +7,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 #include <fstream>
@@ -292,6 +295,25 @@ TEST_F(ReportTest, VerifyDetectsChangesAndSignatures) {
   o.sign_key = (root_ / "bad.pem").string();
   EXPECT_FALSE(generate_report(o));
   EXPECT_FALSE(fs::exists(root_ / "badkey"));
+}
+
+TEST_F(ReportTest, AWriteFailureLeavesNothingBehind) {
+  // A file-size limit makes writes fail as a full disk would (EFBIG instead of ENOSPC).
+  struct rlimit old {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 40000;  // room for SQLite's 32 KiB shared-memory file, not for the PDF
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto r = generate_report(options("full"));
+  setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kIo);
+  EXPECT_NE(r.error().message.find("cannot write"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(fs::exists(root_ / "full"));
+  for (const auto& e : fs::directory_iterator(root_))
+    EXPECT_EQ(e.path().filename().string().find(".partial"), std::string::npos) << e.path();
 }
 
 TEST_F(ReportTest, ReaderRefusesANewerSchemaAndABusyCase) {
