@@ -96,6 +96,7 @@ class Renderer {
     return static_cast<double>(h) / PANGO_SCALE;
   }
   void draw(PangoLayout* l, double x, double y) {
+    if (total_ == 0) return;  // the counting pass only measures (same surface, same metrics)
     cairo_move_to(cr_, x, y);
     pango_cairo_show_layout(cr_, l);
   }

@@ -191,7 +191,10 @@ Result<ReportResult> generate_report(const ReportOptions& opt) {
       return make_error(ErrorCode::kInvalidArgument, "unknown report format: " + f);
 
   std::error_code ec;
-  const fs::path out(opt.out_dir);
+  // "OUT/" names the same folder as "OUT": the staging folder goes beside it, not inside.
+  fs::path out = fs::path(opt.out_dir).lexically_normal();
+  if (out.filename().empty()) out = out.parent_path();
+  if (out.empty()) return make_error(ErrorCode::kInvalidArgument, "--out names no folder");
   if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
     return make_error(ErrorCode::kInvalidArgument,
                       opt.out_dir + " already exists; a report is never overwritten");
