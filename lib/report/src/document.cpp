@@ -124,7 +124,14 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
         {"Evidence verification", d.source_verified()
                                       ? "verified (stored and computed acquisition hashes agree)"
                                       : "SOURCE NOT VERIFIED"},
-        {"Produced by", "vigil " + m.tool_version + " (git " + m.tool_commit + ")"}});
+        {"Produced by", "vigil " + m.tool_version + " (git " + m.tool_commit + ")"},
+        {"Report libraries", or_dash(m.report_libraries)}});
+  if (!d.case_info.empty()) {
+    std::vector<std::pair<std::string, std::string>> info;
+    for (const auto& [k, v] : d.case_info) info.emplace_back(shown(k), shown(v));
+    b.add(Block::Kind::kSubheading, "Case information recorded in the case store");
+    b.kv(std::move(info));
+  }
   auto& cover_hash = b.kv({{"Machine outputs manifest", machine.manifest_file},
                            {"SHA-256 of " + machine.manifest_file, machine.manifest_sha256}});
   cover_hash.monospace = true;
@@ -329,7 +336,16 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
         line += "; distance " + opt_int(mt.distance) + " of threshold " + opt_int(mt.threshold) +
                 "; variant " + or_dash(shown(mt.variant));
       p.emplace_back("Match", line);
-      p.emplace_back("List record", shown(mt.record));
+      // A record can be long (VICS lists carry many fields); the page shows its start and the
+      // machine outputs carry it whole.
+      constexpr std::size_t kMaxRecord = 1500;
+      std::string record = shown(mt.record);
+      if (record.size() > kMaxRecord) {
+        std::size_t cut = kMaxRecord;
+        while (cut > 0 && (static_cast<unsigned char>(record[cut]) & 0xC0) == 0x80) --cut;
+        record = record.substr(0, cut) + " … (truncated; the whole record is in report.jsonl)";
+      }
+      p.emplace_back("List record", record);
     }
     b.kv(std::move(p));
   }

@@ -1,8 +1,12 @@
 #include "vigil/report/report.hpp"
 
+#include <cairo.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
+#include <pango/pango.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -201,7 +205,11 @@ Result<ReportResult> generate_report(const ReportOptions& opt) {
 
   auto reader = CaseReader::open(opt.case_dir);
   if (!reader) return reader.error();
-  auto data = (*reader)->load(opt.meta);
+  ReportMeta meta = opt.meta;
+  meta.report_libraries = std::string("cairo ") + cairo_version_string() + ", pango " +
+                          pango_version_string() + ", " + OpenSSL_version(OPENSSL_VERSION) +
+                          ", SQLite " + sqlite3_libversion();
+  auto data = (*reader)->load(std::move(meta));
   if (!data) return data.error();
 
   // Everything is written into a staging folder beside OUT, renamed to OUT at the end.

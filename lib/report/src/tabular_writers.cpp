@@ -117,6 +117,7 @@ class JsonlWriter final : public Writer {
              .str("tool", "vigil")
              .str("tool_version", m.tool_version)
              .str("tool_commit", m.tool_commit)
+             .str("report_libraries", m.report_libraries)
              .num("case_schema_version", d.schema_version)
              .boolean("source_verified", d.source_verified())
              .boolean("runs_complete", d.runs_complete())

@@ -17,7 +17,8 @@ struct ReportMeta {
   std::string report_time;  // ISO 8601 UTC; from --report-time, SOURCE_DATE_EPOCH or the clock
   std::string report_id;    // derived from the case content and these options (see reader.hpp)
   std::string tool_version, tool_commit;  // of the vigil that writes the report
-  std::string rerun_command;              // the `vigil report` command that reproduces this
+  std::string report_libraries;  // the libraries that render it (filled by generate_report)
+  std::string rerun_command;     // the `vigil report` command that reproduces this
 };
 
 struct RunInfo {
