@@ -43,24 +43,30 @@ echo "image: $(du -b "$raw" | cut -f1) bytes raw, $(cat "${e01%.E01}".E0? | wc -
 
 t_vm=$(median vigil_scan "$raw")
 t_va=$(median vigil_scan "$raw" --digests all)
-t_fi=$(median fiwalk -X /dev/null "$raw")
+t_vn=$(median vigil_scan "$raw" --digests all --no-perceptual)
+t_fi=$(median fiwalk -x "$raw")
 t_rh=$(median recover_hash "$raw")
 t_ve=$(median vigil_scan "$e01" --digests all)
+t_ven=$(median vigil_scan "$e01" --digests all --no-perceptual)
 t_vem=$(median vigil_scan "$e01")
-t_fe=$(median fiwalk -X /dev/null "$e01")
+t_fe=$(median fiwalk -x "$e01")
 t_ew=$(median ewfverify -q "$e01")
 
 r() { echo "$1 / $2" | bc -l; }
 printf '\n| command | image | seconds |\n| --- | --- | ---: |\n'
-printf '| vigil scan (XXH3-128 all, 4 digests on media) | raw | %.2f |\n' "$t_vm"
-printf '| vigil scan --digests all | raw | %.2f |\n' "$t_va"
+printf '| vigil scan (XXH3-128 all, 4 digests on media, PDQ+pHash of pictures) | raw | %.2f |\n' "$t_vm"
+printf '| vigil scan --digests all (PDQ+pHash of pictures) | raw | %.2f |\n' "$t_va"
+printf '| vigil scan --digests all --no-perceptual | raw | %.2f |\n' "$t_vn"
 printf '| fiwalk (MD5+SHA-1 every file) | raw | %.2f |\n' "$t_fi"
 printf '| tsk_recover + hashdeep md5,sha1,sha256 | raw | %.2f |\n' "$t_rh"
 printf '| vigil scan | E01 | %.2f |\n' "$t_vem"
 printf '| vigil scan --digests all | E01 | %.2f |\n' "$t_ve"
+printf '| vigil scan --digests all --no-perceptual | E01 | %.2f |\n' "$t_ven"
 printf '| fiwalk | E01 | %.2f |\n' "$t_fe"
 printf '| ewfverify | E01 | %.2f |\n' "$t_ew"
-printf '\nfiwalk / vigil scan --digests all (raw): %.2f x  (target >= 2)\n' "$(r "$t_fi" "$t_va")"
+printf '\nfiwalk / vigil scan --digests all --no-perceptual (raw): %.2f x  (target >= 2)\n' "$(r "$t_fi" "$t_vn")"
+printf 'fiwalk / vigil scan --digests all, with PDQ (raw): %.2f x\n' "$(r "$t_fi" "$t_va")"
 printf 'tsk_recover+hashdeep / vigil scan --digests all (raw): %.2f x\n' "$(r "$t_rh" "$t_va")"
-printf 'vigil scan --digests all (E01) / ewfverify: %.2f  (target <= 1.3)\n' "$(r "$t_ve" "$t_ew")"
+printf 'vigil scan --digests all --no-perceptual (E01) / ewfverify: %.2f  (target <= 1.3)\n' "$(r "$t_ven" "$t_ew")"
+printf 'vigil scan --digests all, with PDQ (E01) / ewfverify: %.2f\n' "$(r "$t_ve" "$t_ew")"
 printf 'vigil scan (E01) / ewfverify: %.2f\n' "$(r "$t_vem" "$t_ew")"
