@@ -18,7 +18,7 @@ struct ReportCliOptions {
   std::string case_number;
   std::vector<std::string> exhibits;
   std::string examiner, examiner_id, agency, requester, authority;
-  std::string report_time, sign_key, verify_dir, public_key;
+  std::string report_time, display_tz, sign_key, verify_dir, public_key;
   bool quiet = false;
 };
 
@@ -99,6 +99,7 @@ int run_report(const ReportCliOptions& opt) {
   m.agency = opt.agency;
   m.requester = opt.requester;
   m.authority = opt.authority;
+  m.display_tz = opt.display_tz;
   m.report_time = opt.report_time.empty() ? report::default_report_time() : opt.report_time;
   if (!is_utc_time(m.report_time))
     return fatal("--report-time must be UTC ISO 8601, e.g. 2024-03-01T12:00:00Z");
@@ -112,11 +113,9 @@ int run_report(const ReportCliOptions& opt) {
   cmd += " --case-number " + shell_quote(opt.case_number);
   for (const auto& e : opt.exhibits) cmd += " --exhibit " + shell_quote(e);
   const std::pair<const char*, const std::string*> optional[] = {
-      {"--examiner", &opt.examiner},
-      {"--examiner-id", &opt.examiner_id},
-      {"--agency", &opt.agency},
-      {"--requester", &opt.requester},
-      {"--authority", &opt.authority}};
+      {"--examiner", &opt.examiner},   {"--examiner-id", &opt.examiner_id},
+      {"--agency", &opt.agency},       {"--requester", &opt.requester},
+      {"--authority", &opt.authority}, {"--display-tz", &opt.display_tz}};
   for (const auto& [flag, value] : optional)
     if (!value->empty()) cmd += std::string(" ") + flag + " " + shell_quote(*value);
   cmd += " --report-time " + m.report_time;
@@ -154,6 +153,8 @@ void register_report(CLI::App& app, Action& action) {
   sub->add_option("--authority", opt->authority, "Legal authority (warrant, consent, ...)");
   sub->add_option("--report-time", opt->report_time,
                   "Report time, UTC ISO 8601 (default: SOURCE_DATE_EPOCH, else now)");
+  sub->add_option("--display-tz", opt->display_tz,
+                  "Show times also in this IANA time zone (e.g. Europe/Berlin), beside UTC");
   sub->add_option("--sign", opt->sign_key, "Sign the manifest with this Ed25519 private key (PEM)");
   sub->add_option("--verify", opt->verify_dir,
                   "Check a report folder: every file against its manifest, and the signature");

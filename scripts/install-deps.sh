@@ -27,6 +27,8 @@ packages=(
   # PDF report (lib/report): cairo PDF surface + pango shaping; fonts with Latin, Arabic
   # (DejaVu) and CJK (WenQuanYi) glyphs to embed; poppler-utils renders it in the e2e test
   libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-wqy-microhei poppler-utils
+  # the zone database behind `vigil report --display-tz`
+  tzdata
 )
 
 missing=()

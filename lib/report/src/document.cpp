@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <ctime>
 #include <map>
 
 #include "vigil/core/text.hpp"
@@ -13,9 +15,42 @@ std::string shown(std::string_view s) { return printable(s); }
 std::string or_dash(const std::string& s) { return s.empty() ? "—" : s; }
 std::string yes_no(bool b) { return b ? "yes" : "no"; }
 
-std::string time_text(const TimeInfo& t) {
+// An ISO 8601 UTC time in the display zone, e.g. "2024-03-01 13:00:00.5 CET (+0100)". glibc's
+// localtime_r through TZ is the only zone database in Debian 12's C++ toolchain (GCC 12 has no
+// std::chrono::zoned_time); vigil report is single-threaded here, and TZ is restored.
+std::string in_zone(const std::string& iso, const std::string& zone) {
+  std::tm tm{};
+  const char* rest = strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) return {};
+  std::string fraction;
+  while (*rest != '\0' && *rest != 'Z') fraction += *rest++;
+  const std::time_t t = timegm(&tm);
+  const char* old = std::getenv("TZ");
+  const std::string saved = old ? old : "";
+  setenv("TZ", zone.c_str(), 1);
+  tzset();
+  std::tm local{};
+  localtime_r(&t, &local);
+  char buf[96];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &local);
+  char zbuf[48];
+  const std::size_t zn = std::strftime(zbuf, sizeof zbuf, " %Z (%z)", &local);
+  if (old)
+    setenv("TZ", saved.c_str(), 1);
+  else
+    unsetenv("TZ");
+  tzset();
+  return std::string(buf, n) + fraction + std::string(zbuf, zn);
+}
+
+std::string time_text(const TimeInfo& t, const std::string& zone) {
   if (t.value.empty()) return "not recorded by the file system";
-  return t.value + " (UTC, precision " + t.precision + ")";
+  std::string s = t.value + " (UTC, precision " + t.precision + ")";
+  if (!zone.empty()) {
+    const std::string local = in_zone(t.value, zone);
+    if (!local.empty()) s += "; " + zone + ": " + local;
+  }
+  return s;
 }
 
 std::string opt_int(int v) { return v < 0 ? "—" : std::to_string(v); }
@@ -121,6 +156,8 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
         {"Requested by", or_dash(shown(m.requester))},
         {"Authority", or_dash(shown(m.authority))},
         {"Report time", m.report_time + " (UTC)"},
+        {"Display time zone",
+         m.display_tz.empty() ? "none: every time is UTC" : m.display_tz + ", shown beside UTC"},
         {"Evidence verification", d.source_verified()
                                       ? "verified (stored and computed acquisition hashes agree)"
                                       : "SOURCE NOT VERIFIED"},
@@ -317,10 +354,10 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
         {"Alternate data stream", yes_no(it.ads)},
         {"Content type (by content)", or_dash(it.content_type)},
         {"Extension disagrees with content", yes_no(it.extension_mismatch)},
-        {"Modified (M)", time_text(it.mtime)},
-        {"Accessed (A)", time_text(it.atime)},
-        {"Changed (C, metadata)", time_text(it.ctime)},
-        {"Born (B, created)", time_text(it.btime)},
+        {"Modified (M)", time_text(it.mtime, m.display_tz)},
+        {"Accessed (A)", time_text(it.atime, m.display_tz)},
+        {"Changed (C, metadata)", time_text(it.ctime, m.display_tz)},
+        {"Born (B, created)", time_text(it.btime, m.display_tz)},
         {"MD5", or_dash(it.md5)},
         {"SHA-1", or_dash(it.sha1)},
         {"SHA-256", or_dash(it.sha256)},

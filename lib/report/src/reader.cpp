@@ -334,9 +334,9 @@ Result<ReportData> CaseReader::load(ReportMeta meta) {
   for (const auto& e : meta.exhibits) basis += e + "\x1f";
   basis += "\n" + meta.examiner + "\n" + meta.examiner_id + "\n" + meta.agency + "\n" +
            meta.requester + "\n" + meta.authority + "\n" + meta.report_time + "\n" +
-           d.audit.head_hash + "\n" + std::to_string(d.runs.size()) + "\n" +
-           std::to_string(d.summary.items) + "\n" + std::to_string(d.summary.exact_matches) + "\n" +
-           std::to_string(d.summary.near_matches) + "\n";
+           meta.display_tz + "\n" + d.audit.head_hash + "\n" + std::to_string(d.runs.size()) +
+           "\n" + std::to_string(d.summary.items) + "\n" + std::to_string(d.summary.exact_matches) +
+           "\n" + std::to_string(d.summary.near_matches) + "\n";
   for (const auto& s : d.hash_sets) basis += s.identity + "\n";
   const std::string h = sha256_hex(basis);
   std::string id = "VR";

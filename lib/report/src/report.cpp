@@ -187,6 +187,17 @@ Result<ReportResult> generate_report(const ReportOptions& opt) {
                                                [](const std::string& e) { return e.empty(); }))
     return make_error(ErrorCode::kInvalidArgument,
                       "at least one exhibit id is required (--exhibit)");
+  if (const auto& tz = opt.meta.display_tz; !tz.empty()) {
+    // An IANA zone name from the system's tzdata, nothing else (no paths, no POSIX TZ rules).
+    const bool plain = tz.find("..") == std::string::npos && tz[0] != '/' &&
+                       tz.find_first_not_of(
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                           "0123456789/_+-") == std::string::npos;
+    std::error_code tz_ec;
+    if (!plain || !fs::is_regular_file(fs::path("/usr/share/zoneinfo") / tz, tz_ec))
+      return make_error(ErrorCode::kInvalidArgument,
+                        "unknown time zone " + tz + " (an IANA name such as Europe/Berlin)");
+  }
   std::set<std::string> formats(opt.formats.begin(), opt.formats.end());
   if (formats.empty()) formats.insert(std::begin(kFormats), std::end(kFormats));
   for (const auto& f : formats)

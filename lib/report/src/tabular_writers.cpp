@@ -107,6 +107,7 @@ class JsonlWriter final : public Writer {
              .str("format", "vigil-report-jsonl/1")
              .str("report_id", m.report_id)
              .str("report_time", m.report_time)
+             .str("display_tz", m.display_tz)
              .str("case_number", m.case_number)
              .raw_value("exhibits", exhibits)
              .str("examiner", m.examiner)

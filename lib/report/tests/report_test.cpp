@@ -297,6 +297,28 @@ TEST_F(ReportTest, VerifyDetectsChangesAndSignatures) {
   EXPECT_FALSE(fs::exists(root_ / "badkey"));
 }
 
+TEST_F(ReportTest, DisplayTimeZoneBesideUtc) {
+  auto o = options("tz");
+  o.meta.display_tz = "Europe/Berlin";
+  o.formats = {"html"};
+  ASSERT_TRUE(generate_report(o));
+  const auto html = slurp(root_ / "tz" / "report.html");
+  EXPECT_NE(html.find("2024-03-01T12:00:00.1234567Z (UTC, precision 100ns); Europe/Berlin: "
+                      "2024-03-01 13:00:00.1234567 CET (+0100)"),
+            std::string::npos);
+  o = options("badtz");
+  o.meta.display_tz = "../../etc/passwd";
+  EXPECT_FALSE(generate_report(o));
+  EXPECT_FALSE(fs::exists(root_ / "badtz"));
+}
+
+TEST(ReportTime, SourceDateEpochPinsTheDefault) {
+  setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+  EXPECT_EQ(default_report_time(), "2023-11-14T22:13:20Z");
+  unsetenv("SOURCE_DATE_EPOCH");
+  EXPECT_EQ(default_report_time().size(), std::string("2023-11-14T22:13:20Z").size());
+}
+
 TEST_F(ReportTest, AWriteFailureLeavesNothingBehind) {
   // A file-size limit makes writes fail as a full disk would (EFBIG instead of ENOSPC).
   struct rlimit old {};

@@ -18,6 +18,7 @@ struct ReportMeta {
   std::string report_id;    // derived from the case content and these options (see reader.hpp)
   std::string tool_version, tool_commit;  // of the vigil that writes the report
   std::string report_libraries;  // the libraries that render it (filled by generate_report)
+  std::string display_tz;        // an IANA zone ("Europe/Berlin") shown beside UTC; "" for UTC only
   std::string rerun_command;     // the `vigil report` command that reproduces this
 };
 
