@@ -7,6 +7,7 @@
 // as a Hash with hashMethod "PDQ", which the validator notes at Info level only.
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <vector>
 
 #include "json_builder.hpp"
@@ -131,6 +132,8 @@ class CaseWriter final : public Writer {
       }
       emit(o);
       set_nodes_.emplace_back(s.id, id);
+      set_labels_.emplace_back(
+          s.id, "known list " + text_str(s.name) + " version " + text_str(s.version));
     }
     f_->maybe_flush();
     return {};
@@ -182,6 +185,8 @@ class CaseWriter final : public Writer {
     for (const auto& m : it.matches) {
       std::vector<std::string> objects{id_ref(id)};
       std::string set_name = "set " + std::to_string(m.set_id);
+      for (const auto& [sid, label] : set_labels_)
+        if (sid == m.set_id) set_name = label;
       for (const auto& [sid, node_id] : set_nodes_)
         if (sid == m.set_id) objects.push_back(id_ref(node_id));
       std::string statement;
@@ -196,7 +201,6 @@ class CaseWriter final : public Writer {
                     ") from listed " + m.list_value + " in " + set_name + " (category " +
                     text_str(m.category) + "). A near match requires examiner review.";
       }
-      std::vector<std::string> tags{JsonObject().str("", m.kind + "-match").done()};
       std::string tag_list = "[\"" + m.kind + "-match\"" +
                              (m.kind == "exact" ? "]" : ",\"requires-examiner-review\"]");
       emit(JsonObject()
@@ -342,7 +346,7 @@ class CaseWriter final : public Writer {
   std::string report_id_;
   bool first_ = true;
   std::vector<std::string> evidence_nodes_, item_nodes_;
-  std::vector<std::pair<std::int64_t, std::string>> set_nodes_;
+  std::vector<std::pair<std::int64_t, std::string>> set_nodes_, set_labels_;
 };
 
 }  // namespace

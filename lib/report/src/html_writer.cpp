@@ -29,7 +29,8 @@ tr{page-break-inside:avoid}
 .mono{font-family:"DejaVu Sans Mono",monospace;font-size:9pt}
 .alert{border:2px solid #c00;color:#900;font-weight:bold;padding:4px;margin:.5em 0}
 .box{border:1px solid #000;margin:.5em 0;padding:4px;color:#555}
-@media print{body{max-width:none;padding:0}h2{page-break-before:auto}}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{max-width:none;padding:0;font-size:9pt}h2{page-break-before:auto}}
 )css";
 
 }  // namespace
