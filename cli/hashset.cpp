@@ -37,7 +37,8 @@ int run_import(const ImportArgs& a) {
   opt.imported_at = a.imported_at;
   opt.min_pdq_quality = a.min_quality;
   opt.build.memory_budget = a.memory_mb << 20;
-  if (!a.profile.empty() || !a.map.empty()) {
+  // --status alone also makes a custom profile (a list without categories, all alert, say).
+  if (!a.profile.empty() || !a.map.empty() || a.status != "known") {
     const auto fallback = hs::status_from_name(a.status);
     if (!fallback) return fatal("--status " + a.status + ": expected alert, known or ignore");
     auto p = a.profile.empty() || a.profile == "custom" ? hs::StatusProfile::custom(*fallback)

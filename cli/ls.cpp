@@ -14,20 +14,6 @@
 namespace vigil::cli {
 namespace {
 
-const char* kind_name(evidence::VolumeKind k) {
-  switch (k) {
-    case evidence::VolumeKind::kFileSystem:
-      return "filesystem";
-    case evidence::VolumeKind::kUnallocated:
-      return "unallocated";
-    case evidence::VolumeKind::kUnreadable:
-      return "unreadable";
-    case evidence::VolumeKind::kMeta:
-      return "meta";
-  }
-  return "unknown";
-}
-
 void append_uint(std::string& out, std::uint64_t v) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -72,7 +58,7 @@ void json_volume(std::string& o, const evidence::Volume& v) {
   o += fmt::format(
       "{{\"type\":\"volume\",\"index\":{},\"scheme\":\"{}\",\"offset\":{},\"length\":{},"
       "\"kind\":\"{}\",\"fs_type\":\"{}\",",
-      v.index, v.scheme, v.offset, v.length, kind_name(v.kind), v.fs_type);
+      v.index, v.scheme, v.offset, v.length, evidence::volume_kind_name(v.kind), v.fs_type);
   append_json_text_field(o, "description", v.description);
   o += ',';
   append_json_text_field(o, "provenance", v.provenance.str());
@@ -187,7 +173,8 @@ int run_ls(const std::string& path, bool json) {
       json_volume(o, v);
     } else {
       o += fmt::format("{:>3}  {:<9}  {:>14}  {:>14}  {:<11}  {:<6}  {}\n", v.index, v.scheme,
-                       v.offset, v.length, kind_name(v.kind), v.fs_type, printable(v.description));
+                       v.offset, v.length, evidence::volume_kind_name(v.kind), v.fs_type,
+                       printable(v.description));
     }
   }
   for (const auto& w : ev.open_warnings()) warn(w);

@@ -180,7 +180,8 @@ void register_scan(CLI::App& app, Action& action) {
   sub->add_flag("--verify", opt->verify,
                 "Verify the image's stored hashes (E01) before scanning: a second read");
   sub->add_option("--hashset", opt->hash_sets,
-                  "A compiled known list (vigil hashset import) to match against (repeatable)");
+                  "A compiled known list (vigil hashset import) to match against (repeatable)")
+      ->allow_extra_args(false);
   sub->add_flag("--no-perceptual", opt->no_perceptual, "Skip PDQ and pHash of pictures");
   sub->add_option("--pdq-pipeline", opt->pdq_pipeline,
                   "PDQ pipeline: canonical (full resolution) or cli512 (reference tool's resize)")

@@ -66,7 +66,8 @@ void register_verify(CLI::App& app, Action& action) {
   sub->add_option("EVIDENCE", opt->evidence, "Evidence image (first segment for split sets)")
       ->required();
   sub->add_option("--expect", opt->expect,
-                  "Expected hash of the media: md5:HEX, sha1:HEX or sha256:HEX (repeatable)");
+                  "Expected hash of the media: md5:HEX, sha1:HEX or sha256:HEX (repeatable)")
+      ->allow_extra_args(false);
   sub->add_flag("-q,--quiet", opt->quiet, "No progress bar");
   sub->callback([opt, &action] { action = [opt] { return run_verify(*opt); }; });
 }

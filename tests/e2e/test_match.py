@@ -126,6 +126,21 @@ class Match(unittest.TestCase):
         self.assertFalse([r for r in rows if r[3] == "near"])
         self.assertTrue([r for r in rows if r[3] == "exact"])
 
+    def test_status_alert_for_a_list_without_categories(self):
+        alert_set = os.path.join(self.tmp.name, "alert-set")
+        out = e2e.run([VIGIL, "hashset", "import", os.path.join(self.tmp.name, "list.sha256"),
+                       "--out", alert_set, "--status", "alert"])
+        self.assertEqual(out.returncode, 0, out.stderr.decode())
+        case = os.path.join(self.tmp.name, "alert-case")
+        # --hashset before the evidence: the option takes one value and leaves EVIDENCE alone.
+        out = e2e.run([VIGIL, "scan", "--quiet", "--case", case, "--hashset", alert_set,
+                       os.path.join(TESTDATA, "ext4.raw")])
+        self.assertEqual(out.returncode, 0, out.stderr.decode())
+        db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+        statuses = {r[0] for r in db.execute("SELECT status FROM matches")}
+        db.close()
+        self.assertEqual(statuses, {"alert"})
+
     def test_threads_give_the_same_matches(self):
         self.assertEqual(self.scan("t1", "--threads", "1"), self.scan("t2", "--threads", "2"))
 

@@ -55,6 +55,20 @@ const char* image_format_name(ImageFormat f) {
   return "unknown";
 }
 
+const char* volume_kind_name(VolumeKind k) {
+  switch (k) {
+    case VolumeKind::kFileSystem:
+      return "filesystem";
+    case VolumeKind::kUnallocated:
+      return "unallocated";
+    case VolumeKind::kUnreadable:
+      return "unreadable";
+    case VolumeKind::kMeta:
+      return "meta";
+  }
+  return "unknown";
+}
+
 Result<std::unique_ptr<Evidence>> open_evidence(const std::string& path) {
   EvidenceInfo info;
   info.path = path;

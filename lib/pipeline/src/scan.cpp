@@ -140,20 +140,6 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
   }
 }
 
-std::string volume_kind_name(evidence::VolumeKind k) {
-  switch (k) {
-    case evidence::VolumeKind::kFileSystem:
-      return "filesystem";
-    case evidence::VolumeKind::kUnallocated:
-      return "unallocated";
-    case evidence::VolumeKind::kUnreadable:
-      return "unreadable";
-    case evidence::VolumeKind::kMeta:
-      return "meta";
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 std::string ScanSettings::to_json() const {
@@ -209,8 +195,8 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   if (auto r = store.begin_batch(); !r) return r.error();
   for (const auto& v : ev.volumes()) {
     if (auto r =
-            store.add_volume({*evidence_id, v.index, v.scheme, volume_kind_name(v.kind), v.fs_type,
-                              v.description, v.provenance.str(), v.offset, v.length});
+            store.add_volume({*evidence_id, v.index, v.scheme, evidence::volume_kind_name(v.kind),
+                              v.fs_type, v.description, v.provenance.str(), v.offset, v.length});
         !r)
       return r.error();
     if (v.kind != evidence::VolumeKind::kFileSystem) continue;

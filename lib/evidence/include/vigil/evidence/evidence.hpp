@@ -49,6 +49,8 @@ enum class VolumeKind {
   kMeta,         // the partition table itself, extended-partition containers
 };
 
+const char* volume_kind_name(VolumeKind k);  // "filesystem", "unallocated", "unreadable", "meta"
+
 struct Volume {
   int index = 0;             // position in the listing (0-based, stable)
   std::string scheme;        // "mbr", "gpt", "bsd", "apm", "none", "apfs-pool"
