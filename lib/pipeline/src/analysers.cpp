@@ -4,11 +4,15 @@
 #include <fmt/format.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
 
+#include <cstdlib>
 #include <map>
+#include <mutex>
+#include <set>
 
 #include "vigil/core/text.hpp"
 #include "vigil/phash/match.hpp"
 #include "vigil/phash/picture_hasher.hpp"
+#include "vigil/phash/video.hpp"
 
 namespace vigil::pipeline {
 namespace {
@@ -135,6 +139,99 @@ void near_matches(const OpenSets& sets, const AnalysisSettings& s, const phash::
   }
 }
 
+// The videos of the open lists that were imported from vPDQ frame lists: one video per (set,
+// source file), its frames in list order. Built once, on the first video a scan meets, from the
+// PDQ records of sets that have a vPDQ source (other sets are not read).
+struct VpdqVideo {
+  std::size_t set = 0;
+  std::vector<std::uint32_t> records;  // parallel to frames
+  std::vector<phash::VpdqFrame> frames;
+};
+
+struct VpdqCatalogue {
+  std::once_flag once;
+  std::vector<VpdqVideo> videos;
+  std::map<std::pair<std::size_t, std::uint32_t>, std::size_t> video_of;  // (set, record)
+
+  void build(const OpenSets& sets) {
+    for (std::size_t s = 0; s < sets.group.sets().size(); ++s) {
+      const auto& set = sets.group.sets()[s];
+      std::vector<bool> vpdq_source(set.info().sources.size(), false);
+      bool any = false;
+      for (std::size_t i = 0; i < vpdq_source.size(); ++i)
+        any |= vpdq_source[i] = set.info().sources[i].format == "vpdq";
+      if (!any) continue;
+      std::map<std::uint32_t, std::size_t> by_source;
+      const auto& index = set.pdq_index();
+      for (std::uint32_t i = 0; i < index.size(); ++i) {
+        const std::uint32_t id = set.pdq_record(i);
+        auto rec = set.record(id);
+        if (!rec) continue;  // a damaged record: the picture matching warns about it when hit
+        if (rec->source >= vpdq_source.size() || !vpdq_source[rec->source]) continue;
+        auto [it, fresh] = by_source.try_emplace(rec->source, videos.size());
+        if (fresh) videos.push_back({s, {}, {}});
+        const auto* ts = rec->attribute("timestamp");
+        videos[it->second].records.push_back(id);
+        videos[it->second].frames.push_back(
+            {index.hash(i), rec->pdq_quality, ts ? std::strtod(ts->c_str(), nullptr) : 0.0});
+        video_of[{s, id}] = it->second;
+      }
+    }
+  }
+};
+
+// A video against the listed vPDQ videos: candidates are the videos with a frame within the
+// threshold of one of its keyframes; each is then compared whole (phash::vpdq_match).
+void video_matches(const OpenSets& sets, VpdqCatalogue& cat, const AnalysisSettings& s,
+                   const std::vector<phash::VideoFrameHash>& keyframes,
+                   const case_store::ItemRecord& item, case_store::ItemExtras& extras,
+                   std::vector<case_store::WarningRecord>& warns) {
+  std::call_once(cat.once, [&] { cat.build(sets); });
+  if (cat.videos.empty()) return;
+  std::vector<phash::VpdqFrame> query;
+  std::map<std::size_t, bool> candidates;
+  for (const auto& f : keyframes) {
+    query.push_back(phash::to_vpdq_frame(f));
+    if (f.pdq.too_small || f.pdq.quality < s.pdq_min_quality) continue;
+    for (const auto& m : sets.group.find_near(f.pdq.hash, s.pdq_threshold)) {
+      auto it = cat.video_of.find({m.set, m.record});
+      if (it != cat.video_of.end()) candidates[it->second] = true;
+    }
+  }
+  const phash::VpdqMatchOptions opts{s.pdq_threshold, s.pdq_min_quality, s.vpdq_fraction};
+  for (const auto& [v, unused] : candidates) {
+    const auto& video = cat.videos[v];
+    const auto r = phash::vpdq_match(query, video.frames, opts);
+    if (!r.near) continue;
+    const auto li = static_cast<std::size_t>(r.worst_listed_index);
+    auto rec = sets.group.sets()[video.set].record(video.records[li]);
+    if (!rec) {
+      warns.push_back({item.provenance, "hashset", rec.error().message});
+      continue;
+    }
+    auto out =
+        base_match(sets, hashset::SetMatch{video.set, video.records[li], r.worst_distance}, *rec);
+    // The record is the listed frame that gave the worst distance, with the video's figures.
+    out.record.pop_back();
+    out.record += fmt::format(
+        ",\"matched_fraction\":{:.4f},\"frames\":{},\"matched_frames\":{},\"listed_frames\":{},"
+        "\"listed_matched_frames\":{},\"listed_matched_fraction\":{:.4f}}}",
+        r.query_fraction, r.query_frames, r.matched_query_frames, r.listed_frames,
+        r.matched_listed_frames, r.listed_fraction);
+    const auto& q = keyframes[static_cast<std::size_t>(r.worst_query_index)];
+    out.kind = "near";
+    out.algorithm = "vpdq";
+    out.item_value = q.pdq.hash.to_hex();
+    out.list_value = video.frames[li].hash.to_hex();
+    out.distance = r.worst_distance;
+    out.threshold = s.pdq_threshold;
+    out.item_quality = q.pdq.quality;
+    out.list_quality = video.frames[li].quality;
+    out.variant = std::string(phash::dihedral_name(phash::Dihedral::kOriginal));
+    extras.matches.push_back(std::move(out));
+  }
+}
+
 }  // namespace
 
 Analyser make_media_analyser_impl(const AnalysisSettings& settings,
@@ -145,10 +242,42 @@ Analyser make_media_analyser_impl(const AnalysisSettings& settings,
   opts.pdq.dihedral = sets != nullptr;  // variants are needed only to match
   auto hashers = std::make_shared<tbb::enumerable_thread_specific<phash::PictureHasher>>(
       [opts] { return phash::PictureHasher(opts); });
-  return [settings, sets, hashers](const ItemView& view, case_store::ItemRecord& item,
-                                   case_store::ItemExtras& extras,
-                                   std::vector<case_store::WarningRecord>& warns) {
+  auto catalogue = std::make_shared<VpdqCatalogue>();
+  return [settings, sets, hashers, catalogue](const ItemView& view, case_store::ItemRecord& item,
+                                              case_store::ItemExtras& extras,
+                                              std::vector<case_store::WarningRecord>& warns) {
     std::optional<phash::PdqResult> pdq;
+    std::optional<std::vector<phash::VideoFrameHash>> keyframes;
+    if (settings.perceptual && view.type.category == sniff::Category::kVideo) {
+      if (view.bytes.empty()) {
+        warns.push_back(
+            {item.provenance, "limit", "video too large to keep in memory for keyframe hashing"});
+      } else {
+        phash::VideoOptions vo;
+        vo.pipeline = settings.pdq_pipeline;
+        vo.max_frame_pixels = settings.max_pixels;
+        auto v = phash::hash_video_keyframes(view.bytes, vo);
+        if (!v) {
+          warns.push_back({item.provenance,
+                           v.error().code == ErrorCode::kLimit ? "limit" : "decode",
+                           v.error().message});
+        } else {
+          if (v->truncated) warns.push_back({item.provenance, "limit", v->truncation_reason});
+          // One row per keyframe; the pipeline name carries the timestamp (unique per frame).
+          // A container without a frame rate may repeat a time: the frame number then keeps the
+          // key (item, algorithm, pipeline) unique.
+          std::set<std::string> seen;
+          for (const auto& f : v->frames) {
+            auto name = phash::vpdq_frame_pipeline(f.timestamp_s);
+            if (!seen.insert(name).second) name += fmt::format("#{}", f.frame_number);
+            extras.perceptual.push_back({"pdq", std::move(name),
+                                         f.pdq.too_small ? std::string() : f.pdq.hash.to_hex(),
+                                         f.pdq.quality});
+          }
+          keyframes = std::move(v->frames);
+        }
+      }
+    }
     if (settings.perceptual && view.type.category == sniff::Category::kImage) {
       if (view.bytes.empty()) {
         warns.push_back({item.provenance, "limit",
@@ -174,6 +303,7 @@ Analyser make_media_analyser_impl(const AnalysisSettings& settings,
     if (sets && !sets->group.sets().empty()) {
       exact_matches(*sets, item, extras, warns);
       if (pdq) near_matches(*sets, settings, *pdq, item, extras, warns);
+      if (keyframes) video_matches(*sets, *catalogue, settings, *keyframes, item, extras, warns);
     }
   };
 }

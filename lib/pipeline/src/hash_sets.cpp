@@ -9,8 +9,8 @@ std::string AnalysisSettings::to_json() const {
   const char* pipeline = pdq_pipeline == phash::PdqPipeline::kCli512 ? "pdq-cli512" : "pdq-fullres";
   return fmt::format(
       "{{\"max_pixels\":{},\"pdq_min_quality\":{},\"pdq_pipeline\":\"{}\",\"pdq_threshold\":{},"
-      "\"perceptual\":{}}}",
-      max_pixels, pdq_min_quality, pipeline, pdq_threshold, perceptual);
+      "\"perceptual\":{},\"vpdq_fraction\":{}}}",
+      max_pixels, pdq_min_quality, pipeline, pdq_threshold, perceptual, vpdq_fraction);
 }
 
 Result<std::shared_ptr<OpenSets>> open_hash_sets(const std::vector<std::string>& paths,

@@ -21,6 +21,9 @@ struct AnalysisSettings {
   std::uint64_t max_pixels = 100'000'000;
   int pdq_threshold = 31;
   int pdq_min_quality = 50;
+  // Videos (keyframes hashed with PDQ when perceptual is on) near-match a listed vPDQ video when
+  // at least this fraction of their usable keyframes is within pdq_threshold of its frames.
+  double vpdq_fraction = 0.8;
 
   [[nodiscard]] std::string to_json() const;
 };
