@@ -130,7 +130,12 @@ Result<VideoHashes> open_and_walk(const std::string& path, const VideoOptions& o
   cv::VideoCapture cap;
   // OpenCV reports backend trouble through exceptions or a false open(); both are a bad video.
   try {
-    if (!cap.open(path, cv::CAP_FFMPEG) || !cap.isOpened())
+    // FFmpeg's interrupt callback bounds a read that hangs on hostile bytes (the wall-clock cap
+    // is only checked between frames).
+    const int timeout_ms = static_cast<int>(std::clamp(o.max_wall_seconds, 1.0, 3600.0) * 1000);
+    const std::vector<int> params = {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms,
+                                     cv::CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms};
+    if (!cap.open(path, cv::CAP_FFMPEG, params) || !cap.isOpened())
       return make_error(ErrorCode::kUnsupported, "video does not open (FFmpeg backend)");
     return walk(cap, o);
   } catch (const cv::Exception& e) {
