@@ -1,5 +1,4 @@
 #include "vigil/pipeline/analysers.hpp"
-#include "vigil/pipeline/media_module.hpp"
 
 #include <fmt/format.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
@@ -309,12 +308,3 @@ Analyser make_media_analyser_impl(const AnalysisSettings& settings,
 }
 
 }  // namespace vigil::pipeline
-
-// The module's one entry point (media_module.hpp): resolved with dlsym by load_media_module().
-extern "C" __attribute__((visibility("default"))) const vigil::pipeline::MediaModule*
-vigil_media_module() {
-  static const vigil::pipeline::MediaModule kModule{vigil::pipeline::kMediaModuleAbi,
-                                                    &vigil::pipeline::make_media_analyser_impl,
-                                                    &vigil::pipeline::run_hash_command};
-  return &kModule;
-}

@@ -39,7 +39,7 @@ Result<const MediaModule*> load_media_module() {
     auto entry = reinterpret_cast<Entry>(::dlsym(handle, "vigil_media_module"));
     const MediaModule* m = entry != nullptr ? entry() : nullptr;
     if (m == nullptr || m->abi != kMediaModuleAbi || m->make_media_analyser == nullptr ||
-        m->run_hash == nullptr) {
+        m->run_hash == nullptr || m->blurred_thumbnail == nullptr) {
       loaded = make_error(ErrorCode::kInternal,
                           path + " is not a media module of this vigil build (rebuild it)");
       return;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,7 @@
 
 namespace vigil::pipeline {
 
-inline constexpr int kMediaModuleAbi = 1;
+inline constexpr int kMediaModuleAbi = 2;
 
 // The options of `vigil hash` (cli/hash.cpp parses them; the module runs the command).
 struct HashCommand {
@@ -33,12 +34,16 @@ struct HashCommand {
 
 // Runs `vigil hash`; returns the exit status.
 int run_hash_command(const HashCommand& options);
+Result<std::string> blurred_thumbnail(std::span<const std::uint8_t> bytes, int max_side);
 
 struct MediaModule {
   int abi = 0;
   Analyser (*make_media_analyser)(const AnalysisSettings& settings,
                                   std::shared_ptr<OpenSets> sets) = nullptr;
   int (*run_hash)(const HashCommand& options) = nullptr;
+  // A small, greyscale, heavily blurred PNG of a picture (report --thumbnails blurred).
+  Result<std::string> (*blurred_thumbnail)(std::span<const std::uint8_t> bytes,
+                                           int max_side) = nullptr;
 };
 
 // dlopen()s libvigil_media.so from beside the executable (or $VIGIL_MEDIA_MODULE) once; later
