@@ -4,9 +4,14 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <map>
+#include <memory>
 
 #include "commands.hpp"
 #include "vigil/core/text.hpp"
+#include "vigil/digest/multi_hasher.hpp"
+#include "vigil/evidence/evidence.hpp"
+#include "vigil/pipeline/media_module.hpp"
 #include "vigil/report/report.hpp"
 #include "vigil/version.hpp"
 
@@ -19,7 +24,62 @@ struct ReportCliOptions {
   std::vector<std::string> exhibits;
   std::string examiner, examiner_id, agency, requester, authority;
   std::string report_time, display_tz, sign_key, verify_dir, public_key;
+  std::string thumbnails = "none";
   bool quiet = false;
+};
+
+// --thumbnails blurred: reads a matched picture again from its evidence (read-only), checks the
+// bytes against the SHA-256 the scan recorded, and has the media module make the blurred
+// greyscale PNG in memory. Evidence handles are opened once per evidence path.
+class Thumbnailer {
+ public:
+  Result<std::string> operator()(const report::ItemInfo& item, const report::EvidenceInfo& ev) {
+    static constexpr std::uint64_t kMaxBytes = 256ULL << 20;
+    if (item.size > kMaxBytes) return make_error(ErrorCode::kLimit, "picture larger than 256 MiB");
+    auto media = pipeline::load_media_module();
+    if (!media) return media.error();
+    auto& handle = open_[ev.path];
+    if (!handle) {
+      auto opened = evidence::open_evidence(ev.path);
+      if (!opened) return opened.error();
+      handle = std::move(*opened);
+    }
+    evidence::Entry e;
+    e.volume = item.volume;
+    e.inode = item.inode;
+    e.size = item.size;
+    e.meta_type = 'r';
+    e.has_meta = true;
+    e.provenance = Provenance::evidence(ev.name);
+    // "64-128-2" names NTFS attribute type 128, id 2 (the stream the scan read).
+    if (const auto d1 = item.inode_str.find('-'); d1 != std::string::npos) {
+      const auto d2 = item.inode_str.find('-', d1 + 1);
+      if (d2 != std::string::npos) {
+        e.has_attr = true;
+        e.attr_type = static_cast<std::uint32_t>(std::stoul(item.inode_str.substr(d1 + 1)));
+        e.attr_id = static_cast<std::uint16_t>(std::stoul(item.inode_str.substr(d2 + 1)));
+      }
+    }
+    auto reader = handle->open_reader(e);
+    if (!reader) return reader.error();
+    std::vector<std::uint8_t> bytes(item.size);
+    std::uint64_t off = 0;
+    while (off < item.size) {
+      auto got = (*reader)->read(off, std::span(bytes).subspan(off));
+      if (!got) return got.error();
+      if (*got == 0) break;
+      off += *got;
+    }
+    const auto d = digest::digest_buffer(std::span(bytes).first(off), true);
+    if (item.sha256.empty() || d.hex(digest::Algorithm::kSha256) != item.sha256)
+      return make_error(
+          ErrorCode::kMismatch,
+          "the evidence no longer gives the bytes the scan recorded (SHA-256 differs)");
+    return (*media)->blurred_thumbnail(bytes, 160);
+  }
+
+ private:
+  std::map<std::string, std::unique_ptr<evidence::Evidence>> open_;
 };
 
 // Single-quotes an argument for a POSIX shell when it needs it.
@@ -100,6 +160,13 @@ int run_report(const ReportCliOptions& opt) {
   m.requester = opt.requester;
   m.authority = opt.authority;
   m.display_tz = opt.display_tz;
+  m.thumbnails = opt.thumbnails;
+  if (opt.thumbnails == "blurred") {
+    r.thumbnailer = [t = std::make_shared<Thumbnailer>()](const report::ItemInfo& i,
+                                                          const report::EvidenceInfo& e) {
+      return (*t)(i, e);
+    };
+  }
   m.report_time = opt.report_time.empty() ? report::default_report_time() : opt.report_time;
   if (!is_utc_time(m.report_time))
     return fatal("--report-time must be UTC ISO 8601, e.g. 2024-03-01T12:00:00Z");
@@ -116,6 +183,7 @@ int run_report(const ReportCliOptions& opt) {
       {"--examiner", &opt.examiner},   {"--examiner-id", &opt.examiner_id},
       {"--agency", &opt.agency},       {"--requester", &opt.requester},
       {"--authority", &opt.authority}, {"--display-tz", &opt.display_tz}};
+  if (opt.thumbnails != "none") cmd += " --thumbnails " + opt.thumbnails;
   for (const auto& [flag, value] : optional)
     if (!value->empty()) cmd += std::string(" ") + flag + " " + shell_quote(*value);
   cmd += " --report-time " + m.report_time;
@@ -160,6 +228,10 @@ void register_report(CLI::App& app, Action& action) {
                   "Check a report folder: every file against its manifest, and the signature");
   sub->add_option("--public-key", opt->public_key,
                   "With --verify: the signer's public key (PEM) instead of the one in the folder");
+  sub->add_option("--thumbnails", opt->thumbnails,
+                  "none (default: no pixels of any matched item) or blurred (small, greyscale, "
+                  "heavily blurred thumbnails of matched pictures, made in memory)")
+      ->check(CLI::IsMember({"none", "blurred"}));
   sub->add_flag("-q,--quiet", opt->quiet, "No summary line");
   sub->callback([opt, &action] { action = [opt] { return run_report(*opt); }; });
 }

@@ -141,6 +141,31 @@ class Match(unittest.TestCase):
         db.close()
         self.assertEqual(statuses, {"alert"})
 
+    def test_report_thumbnails_only_blurred_and_only_on_request(self):
+        import base64
+        import re
+        case = os.path.join(self.tmp.name, "case")
+        if not os.path.exists(case):
+            self.scan("case")
+        plain, thumbs = os.path.join(self.tmp.name, "rep-plain"), os.path.join(self.tmp.name, "rep-t")
+        common = ["--case", case, "--format", "html,pdf", "--case-number", "T-1", "--exhibit", "E-1",
+                  "--report-time", "2024-03-01T12:00:00Z", "--quiet"]
+        self.assertEqual(e2e.run([VIGIL, "report", "--out", plain, *common]).returncode, 0)
+        out = e2e.run([VIGIL, "report", "--out", thumbs, "--thumbnails", "blurred", *common])
+        self.assertEqual(out.returncode, 0, out.stderr.decode())
+        with open(os.path.join(plain, "report.html"), encoding="utf-8") as f:
+            self.assertNotIn("data:image", f.read(), "no pixels by default")
+        with open(os.path.join(thumbs, "report.html"), encoding="utf-8") as f:
+            pngs = [base64.b64decode(m) for m in
+                    re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", f.read())]
+        self.assertTrue(pngs)
+        for png in pngs:
+            width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+            self.assertLessEqual(max(width, height), 160)
+            self.assertEqual(png[25], 0, "greyscale PNG (colour type 0)")
+        # Nothing but the report's own files is written.
+        self.assertEqual(sorted(os.listdir(thumbs)), sorted(os.listdir(plain)))
+
     def test_threads_give_the_same_matches(self):
         self.assertEqual(self.scan("t1", "--threads", "1"), self.scan("t2", "--threads", "2"))
 

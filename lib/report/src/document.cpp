@@ -184,8 +184,13 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
       "digests are listed in the known lists named below. It does not say what any item "
       "depicts or whether any item is unlawful; that is for the examiner (section "
       "\"Examiner's conclusions\"). Exact and near (perceptual) matches are reported in "
-      "separate sections; every near match requires examiner review. No picture content of "
-      "any matched item is reproduced in this report.");
+      "separate sections; every near match requires examiner review. " +
+      std::string(m.thumbnails == "blurred"
+                      ? "At the examiner's request (--thumbnails blurred), matched pictures are "
+                        "shown as small, greyscale, heavily blurred thumbnails made in memory from "
+                        "the evidence after checking its bytes against the recorded SHA-256; no "
+                        "unblurred pixel is written anywhere."
+                      : "No picture content of any matched item is reproduced in this report."));
 
   // --- evidence ---
   b.heading("Evidence and its verification");
@@ -385,6 +390,14 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
       p.emplace_back("List record", record);
     }
     b.kv(std::move(p));
+    if (const auto t = d.thumbnails.find(it.id); t != d.thumbnails.end()) {
+      auto& img = b.add(Block::Kind::kImage,
+                        "Blurred greyscale thumbnail of item " + std::to_string(it.id) +
+                            " (for identification only; detail deliberately removed)");
+      img.image = t->second;
+    } else if (const auto n = d.thumbnail_notes.find(it.id); n != d.thumbnail_notes.end()) {
+      b.para(n->second);
+    }
   }
 
   // --- limitations ---

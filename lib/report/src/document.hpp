@@ -23,6 +23,7 @@ struct Block {
     kTable,     // columns + rows
     kBox,       // an empty, marked area for the examiner to fill in (box_lines tall)
     kPageBreak,
+    kImage,  // a blurred greyscale thumbnail (PNG in `image`), `text` its caption
   };
   Kind kind = Kind::kParagraph;
   std::string text;
@@ -32,6 +33,7 @@ struct Block {
   std::vector<std::vector<std::string>> rows;
   int box_lines = 0;
   bool monospace = false;  // hex digests, command lines
+  std::string image;       // PNG bytes (kImage)
 };
 
 struct Document {

@@ -3,6 +3,7 @@
 // and footer sit in the <thead>/<tfoot> of a table wrapping the page, which browsers repeat on
 // every printed page; the PDF (pdf_writer.cpp) also carries "page x of y".
 #include "document.hpp"
+#include "vigil/core/text.hpp"
 #include "vigil/report/escape.hpp"
 #include "vigil/report/writers.hpp"
 
@@ -97,6 +98,13 @@ Result<void> write_html(const std::string& dir, const ReportData& data,
         break;
       case Block::Kind::kPageBreak:
         o += "<div style=\"page-break-after:always\"></div>\n";
+        break;
+      case Block::Kind::kImage:
+        // Inline (data: URI): the page stays self-contained.
+        o += "<figure class=\"thumb\"><img alt=\"blurred greyscale thumbnail\" "
+             "src=\"data:image/png;base64," +
+             base64_encode(b.image) + "\"><figcaption>" + html_escape(b.text) +
+             "</figcaption></figure>\n";
         break;
     }
     (*f)->maybe_flush();

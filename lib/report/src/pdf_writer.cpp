@@ -8,6 +8,8 @@
 #include <cairo.h>
 #include <pango/pangocairo.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 
 #include "document.hpp"
@@ -266,7 +268,45 @@ class Renderer {
         finish_page();
         start_page();
         break;
+      case Block::Kind::kImage:
+        image(b);
+        break;
     }
+  }
+
+  // A thumbnail at most 120 pt on its longer side, with its caption below.
+  void image(const Block& b) {
+    struct Reader {
+      const std::string* png;
+      std::size_t pos = 0;
+    } rd{&b.image};
+    cairo_surface_t* img = cairo_image_surface_create_from_png_stream(
+        [](void* closure, unsigned char* data, unsigned int length) {
+          auto* r = static_cast<Reader*>(closure);
+          if (r->png->size() - r->pos < length) return CAIRO_STATUS_READ_ERROR;
+          std::memcpy(data, r->png->data() + r->pos, length);
+          r->pos += length;
+          return CAIRO_STATUS_SUCCESS;
+        },
+        &rd);
+    if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
+      cairo_surface_destroy(img);
+      text_block("[thumbnail could not be drawn] " + b.text, small_, 2, 4);
+      return;
+    }
+    const double w = cairo_image_surface_get_width(img);
+    const double h = cairo_image_surface_get_height(img);
+    const double scale = 120.0 / std::max(w, h);
+    need(h * scale + 24);
+    cairo_save(cr_);
+    cairo_translate(cr_, kMargin, y_ + 2);
+    cairo_scale(cr_, scale, scale);
+    cairo_set_source_surface(cr_, img, 0, 0);
+    cairo_paint(cr_);
+    cairo_restore(cr_);
+    cairo_surface_destroy(img);
+    y_ += h * scale + 4;
+    text_block(b.text, small_, 0, 6);
   }
 
   cairo_t* cr_;

@@ -222,6 +222,27 @@ Result<ReportResult> generate_report(const ReportOptions& opt) {
                           ", SQLite " + sqlite3_libversion();
   auto data = (*reader)->load(std::move(meta));
   if (!data) return data.error();
+  if (data->meta.thumbnails == "blurred" && opt.thumbnailer) {
+    for (const auto& it : data->matched_items) {
+      const auto* ev = data->evidence_by_id(it.evidence_id);
+      if (ev == nullptr) continue;
+      static constexpr const char* kPictures[] = {"jpeg", "png",  "gif",  "bmp",
+                                                  "tiff", "webp", "heic", "avif"};
+      if (std::find(std::begin(kPictures), std::end(kPictures), it.content_type) ==
+          std::end(kPictures)) {
+        data->thumbnail_notes[it.id] = "no thumbnail: not a picture (" +
+                                       (it.content_type.empty() ? "unknown" : it.content_type) +
+                                       ")";
+        continue;
+      }
+      auto png = opt.thumbnailer(it, *ev);
+      if (png) {
+        data->thumbnails[it.id] = std::move(*png);
+      } else {
+        data->thumbnail_notes[it.id] = "no thumbnail: " + png.error().message;
+      }
+    }
+  }
 
   // Everything is written into a staging folder beside OUT, renamed to OUT at the end.
   const fs::path staging = out.parent_path() / ("." + out.filename().string() + ".partial-" +

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct ReportMeta {
   std::string report_libraries;  // the libraries that render it (filled by generate_report)
   std::string display_tz;        // an IANA zone ("Europe/Berlin") shown beside UTC; "" for UTC only
   std::string rerun_command;     // the `vigil report` command that reproduces this
+  std::string thumbnails = "none";  // "none" or "blurred" (--thumbnails)
 };
 
 struct RunInfo {
@@ -135,6 +137,10 @@ struct ReportData {
   std::vector<WarningGroup> warning_groups;  // by code; warnings by provenance, message
   Summary summary;
   AuditInfo audit;
+  // --thumbnails blurred: item id -> small greyscale blurred PNG, made in memory; or the reason
+  // none could be made.
+  std::map<std::int64_t, std::string> thumbnails;
+  std::map<std::int64_t, std::string> thumbnail_notes;
 
   // True when every evidence item's acquisition hashes were verified (REPORTING.md #4).
   [[nodiscard]] bool source_verified() const;

@@ -4,6 +4,7 @@
 // key) leaves nothing under the final name.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct ReportOptions {
   std::vector<std::string> formats;  // empty: all
   ReportMeta meta;                   // case number, exhibits, examiner, ... (report_id derived)
   std::string sign_key;              // Ed25519 private key (PEM) or empty
+  // With meta.thumbnails == "blurred": makes the blurred greyscale PNG of a matched picture from
+  // the evidence (the report itself never reads evidence or decodes pictures).
+  std::function<Result<std::string>(const ItemInfo&, const EvidenceInfo&)> thumbnailer;
 };
 
 struct ReportResult {
