@@ -288,7 +288,13 @@ Analyser make_media_analyser_impl(const AnalysisSettings& settings,
                            h.error().code == ErrorCode::kLimit ? "limit" : "decode",
                            h.error().message});
         } else {
-          // A picture under 5 px a side has no PDQ: recorded with an empty hash and quality 0.
+          // A picture under 5 px a side has no PDQ: recorded with an empty hash and quality 0,
+          // and said in a warning so the report's limitations count it.
+          if (h->pdq.too_small)
+            warns.push_back({item.provenance, "pdq",
+                             "picture of " + std::to_string(h->width) + " x " +
+                                 std::to_string(h->height) +
+                                 " px is under 5 px on a side: no PDQ hash"});
           extras.perceptual.push_back({"pdq", h->pdq.pipeline,
                                        h->pdq.too_small ? std::string() : h->pdq.hash.to_hex(),
                                        h->pdq.quality});
