@@ -30,6 +30,7 @@ struct ScanOptions {
   std::string pdq_pipeline = "canonical";
   int pdq_threshold = 31;
   int pdq_min_quality = 50;
+  double vpdq_fraction = 0.8;
   std::uint64_t max_pixels = 100'000'000;
   std::vector<std::string> argv;
 };
@@ -82,6 +83,7 @@ int run_scan(const ScanOptions& opt) {
       opt.pdq_pipeline == "cli512" ? phash::PdqPipeline::kCli512 : phash::PdqPipeline::kCanonical;
   analysis.pdq_threshold = opt.pdq_threshold;
   analysis.pdq_min_quality = opt.pdq_min_quality;
+  analysis.vpdq_fraction = opt.vpdq_fraction;
   analysis.max_pixels = opt.max_pixels;
 
   auto store = case_store::CaseStore::open(opt.case_dir, true);
@@ -192,6 +194,10 @@ void register_scan(CLI::App& app, Action& action) {
   sub->add_option("--pdq-min-quality", opt->pdq_min_quality,
                   "PDQ quality below which a hash is not compared, on either side (default 50)")
       ->check(CLI::Range(0, 100));
+  sub->add_option("--vpdq-fraction", opt->vpdq_fraction,
+                  "Share of a video's keyframes that must match a listed video's frames for a "
+                  "near match (default 0.8)")
+      ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--max-pixels", opt->max_pixels,
                   "Pictures declaring more pixels are not decoded (a warning; default 100000000)");
   sub->add_flag("-q,--quiet", opt->quiet, "No progress bar and no summary");
