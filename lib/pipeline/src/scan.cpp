@@ -255,7 +255,13 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   });
 
   std::size_t next = 0;
-  std::optional<Error> store_error;
+  std::optional<Error> store_error;  // written and read by the writer stage only
+  // The input stage runs concurrently with the writer: it learns of a failed write through this.
+  std::atomic<bool> store_failed{false};
+  const auto fail = [&store_error, &store_failed](const Error& e) {
+    store_error = e;
+    store_failed = true;
+  };
   std::size_t in_batch = 0;
   auto batch_started = std::chrono::steady_clock::now();
   bool batch_open = false;
@@ -268,7 +274,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
         static_cast<std::size_t>(threads) * 4,
         tbb::make_filter<void, Task*>(tbb::filter_mode::serial_in_order,
                                       [&](tbb::flow_control& fc) -> Task* {
-                                        if (next >= todo.size() || store_error) {
+                                        if (next >= todo.size() || store_failed.load()) {
                                           fc.stop();
                                           return nullptr;
                                         }
@@ -301,19 +307,19 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
               if (store_error) return;
               if (!batch_open) {
                 if (auto r = store.begin_batch(); !r) {
-                  store_error = r.error();
+                  fail(r.error());
                   return;
                 }
                 batch_open = true;
                 batch_started = std::chrono::steady_clock::now();
               }
               if (auto r = store.add_item(t->record, t->extras); !r) {
-                store_error = r.error();
+                fail(r.error());
                 return;
               }
               for (const auto& w : t->warnings) {
                 if (auto r = store.add_warning(w); !r) {
-                  store_error = r.error();
+                  fail(r.error());
                   return;
                 }
               }
@@ -326,7 +332,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
               if (in_batch >= 2000 || std::chrono::steady_clock::now() - batch_started >
                                           std::chrono::milliseconds(500)) {
                 if (auto r = store.commit_batch(); !r) {
-                  store_error = r.error();
+                  fail(r.error());
                   return;
                 }
                 batch_open = false;
