@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+
 namespace vigil {
 namespace {
 
@@ -44,7 +46,18 @@ void append_utc(std::string& out, const Timestamp& t) {
   std::int64_t y = 0;
   unsigned m = 0;
   unsigned d = 0;
-  civil_from_days(days, y, m, d);
+  // Listings format many times of the same day in a row: the calendar arithmetic is cached.
+  thread_local std::int64_t cached_days = INT64_MIN;
+  thread_local std::int64_t cached_y = 0;
+  thread_local unsigned cached_m = 0;
+  thread_local unsigned cached_d = 0;
+  if (days != cached_days) {
+    civil_from_days(days, cached_y, cached_m, cached_d);
+    cached_days = days;
+  }
+  y = cached_y;
+  m = cached_m;
+  d = cached_d;
   // Only corrupt metadata has years outside 0000-9999: written by fmt, then the rest.
   const bool wide_year = y < 0 || y > 9999;
   if (wide_year) {

@@ -166,7 +166,8 @@ class TskEvidence final : public Evidence {
                         "volume " + std::to_string(volume) + " holds no open file system");
     }
     TSK_FS_INFO* fs = fs_[static_cast<std::size_t>(volume)];
-    WalkState st{this, &volumes_[static_cast<std::size_t>(volume)], fs, &on_entry, &on_warning};
+    WalkState st{
+        this, &volumes_[static_cast<std::size_t>(volume)], fs, &on_entry, &on_warning, false, {}};
     const auto flags = static_cast<TSK_FS_DIR_WALK_FLAG_ENUM>(
         TSK_FS_DIR_WALK_FLAG_ALLOC | TSK_FS_DIR_WALK_FLAG_UNALLOC | TSK_FS_DIR_WALK_FLAG_RECURSE);
     const uint8_t rc = tsk_fs_dir_walk(fs, fs->root_inum, flags, &TskEvidence::walk_cb, &st);
@@ -202,6 +203,7 @@ class TskEvidence final : public Evidence {
     const EntryCallback* on_entry;
     const WarningCallback* on_warning;
     bool stopped = false;
+    Entry scratch;
   };
 
   TskEvidence() = default;
@@ -365,14 +367,20 @@ TSK_WALK_RET_ENUM TskEvidence::walk_cb(TSK_FS_FILE* file, const char* path, void
 
 bool TskEvidence::emit(WalkState& st, TSK_FS_FILE* file, const char* path,
                        const TSK_FS_ATTR* attr) {
-  Entry e;
+  // One Entry per walk, refilled for every row: its strings keep their capacity, so a walk of
+  // millions of entries does not allocate for each of them.
+  Entry& e = st.scratch;
   e.volume = st.vol->index;
-  e.name = file->name->name;
+  e.name.assign(file->name->name);
   e.inode = file->name->meta_addr;
   e.inode_str = std::to_string(e.inode);
   const TSK_FS_META* m = file->meta;
   e.has_meta = m != nullptr;
   e.name_type = name_type_char(file->name->type);
+  e.meta_type = '-';
+  e.meta_allocated = false;
+  e.size = 0;
+  e.times = {};
   if (m != nullptr) {
     if (attr != nullptr && attr->type == TSK_FS_ATTR_TYPE_NTFS_DATA &&
         TSK_FS_IS_DIR_META(m->type)) {
@@ -393,10 +401,14 @@ bool TskEvidence::emit(WalkState& st, TSK_FS_FILE* file, const char* path,
   // NTFS reserves MFT records 0-23 for its own files ($MFT, $LogFile, $BadClus, $Extend...).
   e.fs_metadata =
       TSK_FS_TYPE_ISNTFS(st.fs->ftype) && e.inode < 24 && !e.name.empty() && e.name[0] == '$';
-  std::string full = "/";
-  if (path != nullptr) full += path;
-  e.orphan = full.rfind("/$OrphanFiles/", 0) == 0;
-  full += e.name;
+  e.path.assign(1, '/');
+  if (path != nullptr) e.path += path;
+  e.orphan = e.path.rfind("/$OrphanFiles/", 0) == 0;
+  e.path += e.name;
+  e.has_attr = false;
+  e.attr_type = 0;
+  e.attr_id = 0;
+  e.ads = false;
   if (attr != nullptr) {
     e.has_attr = true;
     e.attr_type = static_cast<std::uint32_t>(attr->type);
@@ -405,14 +417,19 @@ bool TskEvidence::emit(WalkState& st, TSK_FS_FILE* file, const char* path,
     if (attr->name != nullptr &&
         (attr->type != TSK_FS_ATTR_TYPE_NTFS_IDXROOT || std::strcmp(attr->name, "$I30") != 0)) {
       if (attr->type == TSK_FS_ATTR_TYPE_NTFS_DATA) e.ads = true;
-      full += ':';
-      full += attr->name;
+      e.path += ':';
+      e.path += attr->name;
       e.name += ':';
       e.name += attr->name;
     }
   }
-  e.path = std::move(full);
-  e.provenance = st.vol->provenance.child(st.vol->fs_type, e.path + " (inode " + e.inode_str + ")");
+  std::string locator;
+  locator.reserve(e.path.size() + e.inode_str.size() + 10);
+  locator += e.path;
+  locator += " (inode ";
+  locator += e.inode_str;
+  locator += ')';
+  e.provenance = st.vol->provenance.child(st.vol->fs_type, std::move(locator));
   return (*st.on_entry)(e) ? true : (st.stopped = true, false);
 }
 
