@@ -29,7 +29,7 @@ void append_column(std::string& out, std::string_view text, int width) {
   if (width < 0) out.append(pad, ' ');
 }
 
-void append_time(std::string& out, const char* key, const std::optional<Timestamp>& t) {
+void append_time(std::string& out, std::string_view key, const std::optional<Timestamp>& t) {
   if (!t) return;
   out += ",\"";
   out += key;
@@ -67,7 +67,7 @@ void json_volume(std::string& o, const evidence::Volume& v) {
 
 // Listings are written for millions of entries: lines are built by hand, not by a formatter.
 void json_entry(std::string& o, const evidence::Entry& e) {
-  auto flag = [&o](const char* key, bool v) {
+  auto flag = [&o](std::string_view key, bool v) {
     o += ",\"";
     o += key;
     o += v ? "\":true" : "\":false";

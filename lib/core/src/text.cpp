@@ -1,6 +1,8 @@
 #include "vigil/core/text.hpp"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace vigil {
 namespace {
@@ -111,6 +113,21 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t run = 0;  // start of the current run of characters that need no escape
   for (std::size_t i = 0; i < s.size(); ++i) {
+    // Eight bytes at a time while none needs escaping (control, '"', '\\', DEL): SWAR tests
+    // for a byte below 0x20 or equal to one of three values.
+    while (i + 8 <= s.size()) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, s.data() + i, 8);
+      constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+      constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+      auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+      const std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+      if ((below_space | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\')) |
+           has_zero(w ^ (kOnes * 0x7F))) != 0)
+        break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) continue;
     out.append(s.substr(run, i - run));

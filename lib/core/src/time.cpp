@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <climits>
 #include <cstdint>
 
 namespace vigil {
@@ -46,18 +48,23 @@ void append_utc(std::string& out, const Timestamp& t) {
   std::int64_t y = 0;
   unsigned m = 0;
   unsigned d = 0;
-  // Listings format many times of the same day in a row: the calendar arithmetic is cached.
-  thread_local std::int64_t cached_days = INT64_MIN;
-  thread_local std::int64_t cached_y = 0;
-  thread_local unsigned cached_m = 0;
-  thread_local unsigned cached_d = 0;
-  if (days != cached_days) {
-    civil_from_days(days, cached_y, cached_m, cached_d);
-    cached_days = days;
+  // Listings format many times of the same day in a row: the calendar arithmetic is cached in
+  // one relaxed atomic word (day number, year, month, day), shared by all threads without a lock.
+  static std::atomic<std::uint64_t> cache{~0ULL};
+  const std::uint64_t c = cache.load(std::memory_order_relaxed);
+  if (days >= INT32_MIN && days <= INT32_MAX &&
+      static_cast<std::int32_t>(c >> 32) == static_cast<std::int32_t>(days) && c != ~0ULL) {
+    y = static_cast<std::int64_t>((c >> 16) & 0xFFFF);
+    m = static_cast<unsigned>((c >> 8) & 0xFF);
+    d = static_cast<unsigned>(c & 0xFF);
+  } else {
+    civil_from_days(days, y, m, d);
+    if (days >= INT32_MIN && days <= INT32_MAX && y >= 0 && y <= 9999) {
+      cache.store((static_cast<std::uint64_t>(static_cast<std::uint32_t>(days)) << 32) |
+                      (static_cast<std::uint64_t>(y) << 16) | (m << 8) | d,
+                  std::memory_order_relaxed);
+    }
   }
-  y = cached_y;
-  m = cached_m;
-  d = cached_d;
   // Only corrupt metadata has years outside 0000-9999: written by fmt, then the rest.
   const bool wide_year = y < 0 || y > 9999;
   if (wide_year) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace vigil {
 
 TEST(Text, Utf8Validation) {
@@ -26,6 +28,43 @@ TEST(Text, JsonEscapesEverythingFromEvidence) {
   std::string out;
   append_json_string(out, "<script>\"q\"\n\x01\\");
   EXPECT_EQ(out, "\"<script>\\\"q\\\"\\n\\u0001\\\\\"");
+}
+
+// The escaper skips eight bytes at a time; every special byte at every position must still be
+// caught, in ASCII and in UTF-8 text.
+TEST(Text, JsonEscapesAtEveryPosition) {
+  auto reference = [](std::string_view in) {
+    std::string out = "\"";
+    for (const char ch : in) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (ch == '"')
+        out += "\\\"";
+      else if (ch == '\\')
+        out += "\\\\";
+      else if (ch == '\n')
+        out += "\\n";
+      else if (ch == '\r')
+        out += "\\r";
+      else if (ch == '\t')
+        out += "\\t";
+      else if (c < 0x20 || c == 0x7F) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else
+        out += ch;
+    }
+    return out + "\"";
+  };
+  for (const char special : {'"', '\\', '\n', '\x01', '\x1f', '\x7f'}) {
+    for (std::size_t pos = 0; pos < 40; ++pos) {
+      std::string in = "abcdefgh\xC3\xA9ijklmnopqrstuvwxyz0123456789ABCDEFGH";
+      in[pos % in.size()] = special;
+      std::string out;
+      append_json_string(out, in);
+      EXPECT_EQ(out, reference(in)) << "special " << int(special) << " at " << pos;
+    }
+  }
 }
 
 TEST(Text, JsonTextFieldKeepsInvalidBytesAsBase64) {
