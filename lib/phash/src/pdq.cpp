@@ -328,23 +328,6 @@ std::array<int, kDown> sample_positions(int n) {
 
 }  // namespace
 
-std::string_view pdq_pipeline_name(PdqPipeline pipeline) {
-  switch (pipeline) {
-    case PdqPipeline::kCanonical:
-      return "pdq-fullres";
-    case PdqPipeline::kCli512:
-      return "pdq-cli512";
-  }
-  return "pdq-unknown";
-}
-
-std::optional<PdqPipeline> parse_pdq_pipeline(std::string_view text) {
-  if (text == "canonical" || text == "fullres" || text == "pdq-fullres")
-    return PdqPipeline::kCanonical;
-  if (text == "cli512" || text == "pdq-cli512") return PdqPipeline::kCli512;
-  return std::nullopt;
-}
-
 std::string_view dihedral_name(Dihedral d) {
   static constexpr std::array<std::string_view, kDihedralCount> kNames = {
       "original", "rotate90", "rotate180", "rotate270",

@@ -6,11 +6,11 @@
 namespace vigil::pipeline {
 
 std::string AnalysisSettings::to_json() const {
-  const char* pipeline = pdq_pipeline == phash::PdqPipeline::kCli512 ? "pdq-cli512" : "pdq-fullres";
   return fmt::format(
       "{{\"max_pixels\":{},\"pdq_min_quality\":{},\"pdq_pipeline\":\"{}\",\"pdq_threshold\":{},"
       "\"perceptual\":{},\"vpdq_fraction\":{}}}",
-      max_pixels, pdq_min_quality, pipeline, pdq_threshold, perceptual, vpdq_fraction);
+      max_pixels, pdq_min_quality, phash::pdq_pipeline_name(pdq_pipeline), pdq_threshold,
+      perceptual, vpdq_fraction);
 }
 
 Result<std::shared_ptr<OpenSets>> open_hash_sets(const std::vector<std::string>& paths,

@@ -28,9 +28,24 @@ namespace vigil::phash {
 enum class PdqPipeline { kCanonical, kCli512 };
 
 // Stable names stored beside every hash: "pdq-fullres" and "pdq-cli512".
-std::string_view pdq_pipeline_name(PdqPipeline pipeline);
+// Inline (no OpenCV behind them) so that the executable, which does not link the picture code,
+// names and parses pipelines with the same functions as the media module.
+inline std::string_view pdq_pipeline_name(PdqPipeline pipeline) {
+  switch (pipeline) {
+    case PdqPipeline::kCanonical:
+      return "pdq-fullres";
+    case PdqPipeline::kCli512:
+      return "pdq-cli512";
+  }
+  return "pdq-unknown";
+}
 // Parses "canonical"/"fullres"/"pdq-fullres" and "cli512"/"pdq-cli512".
-std::optional<PdqPipeline> parse_pdq_pipeline(std::string_view text);
+inline std::optional<PdqPipeline> parse_pdq_pipeline(std::string_view text) {
+  if (text == "canonical" || text == "fullres" || text == "pdq-fullres")
+    return PdqPipeline::kCanonical;
+  if (text == "cli512" || text == "pdq-cli512") return PdqPipeline::kCli512;
+  return std::nullopt;
+}
 
 // The eight dihedral variants, in the reference tool's order (pdq-photo-hasher --pdqdih-across).
 enum class Dihedral {
