@@ -1,6 +1,7 @@
 // vigil scan EVIDENCE... --case DIR: walk every entry of every volume, find media by content,
 // digest every item in one read, and record everything in the case store. Resumable.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <iostream>
@@ -79,8 +80,9 @@ int run_scan(const ScanOptions& opt) {
 
   pipeline::AnalysisSettings analysis;
   analysis.perceptual = !opt.no_perceptual;
-  analysis.pdq_pipeline =
-      opt.pdq_pipeline == "cli512" ? phash::PdqPipeline::kCli512 : phash::PdqPipeline::kCanonical;
+  const auto pipe = phash::parse_pdq_pipeline(opt.pdq_pipeline);
+  if (!pipe) return fatal("--pdq-pipeline: unknown pipeline " + opt.pdq_pipeline);
+  analysis.pdq_pipeline = *pipe;
   analysis.pdq_threshold = opt.pdq_threshold;
   analysis.pdq_min_quality = opt.pdq_min_quality;
   analysis.vpdq_fraction = opt.vpdq_fraction;
@@ -97,10 +99,11 @@ int run_scan(const ScanOptions& opt) {
   auto media = pipeline::load_media_module();
   if (!media) return fatal(media.error().message);
   const std::vector<pipeline::Analyser> analysers{(*media)->make_media_analyser(analysis, sets)};
-  std::string settings_json = settings.to_json();
-  settings_json.pop_back();
-  settings_json +=
-      ",\"analysis\":" + analysis.to_json() + ",\"hash_sets\":" + json_array(opt.hash_sets) + "}";
+  // Every effective setting, canonical (keys sorted), for the run record and the report.
+  auto settings_doc = nlohmann::json::parse(settings.to_json());
+  settings_doc["analysis"] = nlohmann::json::parse(analysis.to_json());
+  settings_doc["hash_sets"] = opt.hash_sets;
+  const std::string settings_json = settings_doc.dump();
   const auto started = std::chrono::steady_clock::now();
   case_store::RunRecord run{case_store::now_utc(),
                             kVersion,
@@ -108,7 +111,7 @@ int run_scan(const ScanOptions& opt) {
                             pipeline::library_versions_json(),
                             pipeline::host_description(),
                             json_array(opt.argv),
-                            settings.to_json()};
+                            settings_json};
   auto run_id = (*store)->begin_run(run);
   if (!run_id) return fatal("case " + opt.case_dir + ": " + run_id.error().message);
   if (auto r = (*store)->audit(*run_id, run.started_utc, "scan-started", run.command_line); !r)

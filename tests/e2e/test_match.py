@@ -125,6 +125,13 @@ class Match(unittest.TestCase):
         rows = self.scan("tight", "--pdq-threshold", "3")
         self.assertFalse([r for r in rows if r[3] == "near"])
         self.assertTrue([r for r in rows if r[3] == "exact"])
+        # The run records every effective setting, the matching ones included.
+        db = sqlite3.connect(os.path.join(self.tmp.name, "tight", "case.sqlite"))
+        settings = json.loads(db.execute("SELECT settings FROM runs").fetchone()[0])
+        db.close()
+        self.assertEqual(settings["analysis"]["pdq_threshold"], 3)
+        self.assertEqual(settings["analysis"]["pdq_pipeline"], "pdq-fullres")
+        self.assertEqual(settings["hash_sets"], [self.set_dir])
 
     def test_status_alert_for_a_list_without_categories(self):
         alert_set = os.path.join(self.tmp.name, "alert-set")
