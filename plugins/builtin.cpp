@@ -1,0 +1,21 @@
+// Registry::builtin(): the explicit list of vigil's extractors (STYLE.md convention 2). A plugin
+// is registered by two lines here, its header and its factory in the list, and nothing else;
+// plugins/registry_test.cpp fails when a folder under plugins/ is missing from the list.
+// The list order is the order extractors run on an item: keep it alphabetical.
+#include "vigil/extract/registry.hpp"
+
+// --- one include per plugin ---
+// (plugins add "#include "<name>/<name>.hpp"" here)
+
+namespace vigil::extract {
+
+const Registry& Registry::builtin() {
+  static const Registry registry([] {
+    std::vector<std::unique_ptr<Extractor>> all;
+    // --- one line per plugin: all.push_back(<namespace>::make_<name>_extractor()); ---
+    return all;
+  }());
+  return registry;
+}
+
+}  // namespace vigil::extract
