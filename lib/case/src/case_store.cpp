@@ -76,6 +76,23 @@ CREATE TABLE matches(
   record TEXT NOT NULL);
 CREATE INDEX matches_item ON matches(item_id);
 )sql",
+    // 2 -> 3: items inside items (issue 12). A child item links to its parent (NULL for a
+    // file-system entry) and names the extractor that found it; records are facts extractors
+    // state about an item (EXIF fields, ...); run_extractors lists the extractors a run used.
+    R"sql(
+ALTER TABLE items ADD COLUMN parent_id INTEGER REFERENCES items(id);
+ALTER TABLE items ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN extractor TEXT;
+ALTER TABLE items ADD COLUMN child_status TEXT;
+ALTER TABLE items ADD COLUMN parent_offset INTEGER;
+CREATE INDEX items_parent ON items(parent_id);
+CREATE TABLE records(
+  item_id INTEGER NOT NULL REFERENCES items(id), seq INTEGER NOT NULL, extractor TEXT NOT NULL,
+  name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY(item_id, seq));
+CREATE TABLE run_extractors(
+  run_id INTEGER NOT NULL REFERENCES runs(id), name TEXT NOT NULL, version TEXT NOT NULL,
+  PRIMARY KEY(run_id, name));
+)sql",
 };
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
 static_assert(kMigrationCount == kSchemaVersion);
@@ -169,6 +186,7 @@ std::string column_text(sqlite3_stmt* s, int i) {
 
 struct CaseStore::Statements {
   Stmt insert_item, insert_warning, insert_audit, last_audit, insert_perceptual, insert_match;
+  Stmt insert_record;
 };
 
 std::string now_utc() {
@@ -214,9 +232,14 @@ Result<std::unique_ptr<CaseStore>> CaseStore::open(const std::string& dir, bool 
     INSERT INTO items(evidence_id, provenance, volume, fs_type, inode, inode_str, path, name, size,
       name_type, meta_type, deleted, orphan, ads, meta_allocated, extension_mismatch,
       content_type, category, mtime, mtime_prec, atime, atime_prec, ctime, ctime_prec, btime,
-      btime_prec, status, bytes_read, xxh3_128, md5, sha1, sha256)
+      btime_prec, status, bytes_read, xxh3_128, md5, sha1, sha256, parent_id, depth, extractor,
+      child_status, parent_offset)
     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-      ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32))sql");
+      ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36,
+      ?37))sql");
+  st.insert_record = Stmt(store->db_,
+                          "INSERT INTO records(item_id, seq, extractor, name, value) "
+                          "VALUES(?1, ?2, ?3, ?4, ?5)");
   st.insert_warning = Stmt(
       store->db_, "INSERT OR IGNORE INTO warnings(provenance, code, message) VALUES(?1, ?2, ?3)");
   st.insert_audit = Stmt(store->db_,
@@ -231,7 +254,8 @@ Result<std::unique_ptr<CaseStore>> CaseStore::open(const std::string& dir, bool 
       threshold, item_quality, list_quality, variant, category, status, record)
     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14))sql");
   if (!st.insert_item.ok() || !st.insert_warning.ok() || !st.insert_audit.ok() ||
-      !st.last_audit.ok() || !st.insert_perceptual.ok() || !st.insert_match.ok())
+      !st.last_audit.ok() || !st.insert_perceptual.ok() || !st.insert_match.ok() ||
+      !st.insert_record.ok())
     return db_error(store->db_, "cannot prepare case store statements");
   return store;
 }
@@ -358,7 +382,8 @@ Result<void> CaseStore::add_volume(const VolumeRecord& v) {
 }
 
 Result<std::unordered_set<std::string>> CaseStore::recorded_items(std::int64_t evidence_id) {
-  Stmt s(db_, "SELECT provenance FROM items WHERE evidence_id=?1");
+  // Top-level items only: a child is always committed with its parent, in one transaction.
+  Stmt s(db_, "SELECT provenance FROM items WHERE evidence_id=?1 AND parent_id IS NULL");
   s.bind(1, evidence_id);
   std::unordered_set<std::string> out;
   int rc = 0;
@@ -407,6 +432,9 @@ Result<std::int64_t> CaseStore::add_item(const ItemRecord& it, const ItemExtras&
       .bind_opt(30, it.md5)
       .bind_opt(31, it.sha1)
       .bind_opt(32, it.sha256);
+  if (it.parent_id > 0) s.bind(33, it.parent_id);
+  s.bind(34, it.depth).bind_opt(35, it.extractor).bind_opt(36, it.child_status);
+  if (it.parent_offset) s.bind(37, static_cast<std::int64_t>(*it.parent_offset));
   if (auto r = s.run("cannot record an item"); !r) return r.error();
   const auto id = static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
   for (const auto& p : extras.perceptual) {
@@ -432,7 +460,44 @@ Result<std::int64_t> CaseStore::add_item(const ItemRecord& it, const ItemExtras&
     q.bind_bytes(14, m.record);
     if (auto r = q.run("cannot record a match"); !r) return r.error();
   }
+  std::int64_t seq = 0;
+  for (const auto& rec : extras.records) {
+    auto& q = st_->insert_record;
+    q.bind(1, id).bind(2, seq++).bind_text(3, rec.extractor).bind_bytes(4, rec.name);
+    q.bind_bytes(5, rec.value);
+    if (auto r = q.run("cannot record an extractor record"); !r) return r.error();
+  }
   return id;
+}
+
+Result<void> CaseStore::add_run_extractor(std::int64_t run_id, const std::string& name,
+                                          const std::string& version) {
+  Stmt s(db_, "INSERT OR REPLACE INTO run_extractors(run_id, name, version) VALUES(?1, ?2, ?3)");
+  s.bind(1, run_id).bind_text(2, name).bind_text(3, version);
+  return s.run("cannot record the run's extractors");
+}
+
+Result<std::vector<ContentPerceptual>> CaseStore::perceptual_by_content(
+    const std::string& category) {
+  Stmt s(db_,
+         "SELECT i.xxh3_128, p.algorithm, p.pipeline, p.hash, p.quality FROM perceptual p "
+         "JOIN items i ON i.id = p.item_id WHERE i.xxh3_128 IS NOT NULL AND i.category = ?1 "
+         "ORDER BY i.id, p.algorithm, p.pipeline");
+  s.bind_text(1, category);
+  std::vector<ContentPerceptual> out;
+  int rc = 0;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    ContentPerceptual c;
+    c.xxh3_128 = column_text(s.get(), 0);
+    c.row.algorithm = column_text(s.get(), 1);
+    c.row.pipeline = column_text(s.get(), 2);
+    c.row.hash = column_text(s.get(), 3);
+    c.row.quality =
+        sqlite3_column_type(s.get(), 4) == SQLITE_NULL ? -1 : sqlite3_column_int(s.get(), 4);
+    out.push_back(std::move(c));
+  }
+  if (rc != SQLITE_DONE) return db_error(db_, "cannot read perceptual hashes");
+  return out;
 }
 
 Result<std::int64_t> CaseStore::add_hash_set(const HashSetRecord& set) {

@@ -110,6 +110,12 @@ TEST_F(CaseStoreTest, MigratesAnOlderStore) {
     // Turn it back into a version-1 store.
     ASSERT_EQ(sqlite3_exec((*s)->handle(),
                            "DROP TABLE matches; DROP TABLE perceptual; DROP TABLE hash_sets; "
+                           "DROP TABLE records; DROP TABLE run_extractors; "
+                           "DROP INDEX items_parent; ALTER TABLE items DROP COLUMN parent_id; "
+                           "ALTER TABLE items DROP COLUMN depth; "
+                           "ALTER TABLE items DROP COLUMN extractor; "
+                           "ALTER TABLE items DROP COLUMN child_status; "
+                           "ALTER TABLE items DROP COLUMN parent_offset; "
                            "PRAGMA user_version=1",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
@@ -119,6 +125,75 @@ TEST_F(CaseStoreTest, MigratesAnOlderStore) {
   EXPECT_EQ((*s)->schema_version(), kSchemaVersion);
   EXPECT_EQ(sqlite3_exec((*s)->handle(), "SELECT count(*) FROM matches", nullptr, nullptr, nullptr),
             SQLITE_OK);
+}
+
+TEST_F(CaseStoreTest, ChildrenRecordsAndRunExtractors) {
+  auto s = CaseStore::open(dir_, true);
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  auto run = (*s)->begin_run({"2026-01-01T00:00:00Z", "0.1", "abc", "{}", "host", "[]", "{}"});
+  ASSERT_TRUE(run.ok());
+  ASSERT_TRUE((*s)->add_run_extractor(*run, "archive", "1.0").ok());
+  auto ev = (*s)->add_evidence({"/x/disk.raw", "disk.raw", "raw", 100, "[]", "", ""});
+  ASSERT_TRUE(ev.ok());
+  ASSERT_TRUE((*s)->begin_batch().ok());
+  auto parent = (*s)->add_item(item(*ev, "disk.raw > vol:0@0 > fat32:/a.zip"));
+  ASSERT_TRUE(parent.ok());
+  auto c = item(*ev, "disk.raw > vol:0@0 > fat32:/a.zip > zip:b.jpg");
+  c.parent_id = *parent;
+  c.depth = 1;
+  c.extractor = "archive";
+  c.child_status = "ok";
+  c.parent_offset = 30;
+  c.category = "image";
+  ItemExtras extras;
+  extras.records.push_back({"exif", "make", "Canon"});
+  extras.records.push_back({"exif", "model", "X\xff"});
+  extras.perceptual.push_back({"pdq", "pdq-fullres", "ab", 90});
+  auto child = (*s)->add_item(c, extras);
+  ASSERT_TRUE(child.ok());
+  ASSERT_TRUE((*s)->commit_batch().ok());
+
+  // Only the entry is a resume key: its children were committed with it.
+  auto done = (*s)->recorded_items(*ev);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->size(), 1u);
+
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2((*s)->handle(),
+                               "SELECT parent_id, depth, extractor, child_status, parent_offset "
+                               "FROM items WHERE id=?1",
+                               -1, &q, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_int64(q, 1, *child);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(q, 0), *parent);
+  EXPECT_EQ(sqlite3_column_int(q, 1), 1);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 2)), "archive");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 3)), "ok");
+  EXPECT_EQ(sqlite3_column_int(q, 4), 30);
+  sqlite3_reset(q);
+  sqlite3_bind_int64(q, 1, *parent);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_type(q, 0), SQLITE_NULL);  // an entry has no parent
+  EXPECT_EQ(sqlite3_column_type(q, 2), SQLITE_NULL);
+  sqlite3_finalize(q);
+  ASSERT_EQ(sqlite3_prepare_v2((*s)->handle(),
+                               "SELECT count(*), min(name), max(seq) FROM records WHERE item_id=?1",
+                               -1, &q, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_int64(q, 1, *child);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(q, 0), 2);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 1)), "make");
+  EXPECT_EQ(sqlite3_column_int(q, 2), 1);
+  sqlite3_finalize(q);
+
+  auto seeds = (*s)->perceptual_by_content("image");
+  ASSERT_TRUE(seeds.ok());
+  ASSERT_EQ(seeds->size(), 1u);
+  EXPECT_EQ((*seeds)[0].xxh3_128, "00112233445566778899aabbccddeeff");
+  EXPECT_EQ((*seeds)[0].row.hash, "ab");
+  EXPECT_EQ((*seeds)[0].row.quality, 90);
 }
 
 TEST_F(CaseStoreTest, SecondWriterIsRefused) {

@@ -21,7 +21,7 @@ struct sqlite3;
 
 namespace vigil::case_store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 inline constexpr const char* kDatabaseName = "case.sqlite";
 
 struct RunRecord {
@@ -69,6 +69,22 @@ struct ItemRecord {
   std::string status;  // "ok", "error" (digests left empty), "not-read" (no content)
   std::uint64_t bytes_read = 0;
   std::string xxh3_128, md5, sha1, sha256;  // lower-case hex; empty = not computed
+  // Items inside items (extractors): the parent's id (0 for a file-system entry), the nesting
+  // depth (0 for an entry), the extractor that emitted it, how its bytes relate to what the
+  // container declared ("ok", "encrypted", "partial"; empty for an entry) and its byte offset
+  // inside the parent when the container states one.
+  std::int64_t parent_id = 0;
+  int depth = 0;
+  std::string extractor;
+  std::string child_status;
+  std::optional<std::uint64_t> parent_offset;
+};
+
+// A fact an extractor states about an item (an EXIF field, ...), kept in emission order.
+struct ExtractedRecord {
+  std::string extractor;
+  std::string name;
+  std::string value;  // raw bytes (BLOB when not UTF-8)
 };
 
 // A perceptual hash of an item, named by algorithm ("pdq", "opencv-phash") and pipeline
@@ -106,6 +122,14 @@ struct MatchRecord {
 struct ItemExtras {
   std::vector<PerceptualRecord> perceptual;
   std::vector<MatchRecord> matches;
+  std::vector<ExtractedRecord> records;
+};
+
+// A stored perceptual hash with the XXH3-128 of the bytes it was computed from (the scan reuses
+// it for any item with the same bytes).
+struct ContentPerceptual {
+  std::string xxh3_128;
+  PerceptualRecord row;
 };
 
 struct WarningRecord {
@@ -136,7 +160,8 @@ class CaseStore {
                                          const std::string& result);
   Result<void> add_volume(const VolumeRecord& v);  // idempotent per (evidence, index)
 
-  // Provenance keys of items already recorded for this evidence (a resumed scan skips them).
+  // Provenance keys of the file-system entries already recorded for this evidence (a resumed
+  // scan skips them; their children were committed with them).
   Result<std::unordered_set<std::string>> recorded_items(std::int64_t evidence_id);
 
   // Batched writes: everything between begin_batch and commit_batch lands together or not at all.
@@ -146,6 +171,11 @@ class CaseStore {
   // Returns the id of this hash-set release, adding it if new.
   Result<std::int64_t> add_hash_set(const HashSetRecord& set);
   Result<void> add_warning(const WarningRecord& w);  // idempotent per (provenance, message)
+  // An extractor the run used, with its version.
+  Result<void> add_run_extractor(std::int64_t run_id, const std::string& name,
+                                 const std::string& version);
+  // Every perceptual row of items of this category ("image"), with the items' XXH3-128.
+  Result<std::vector<ContentPerceptual>> perceptual_by_content(const std::string& category);
   Result<void> commit_batch();
 
   // Appends to the audit log; each row's hash covers the previous row's hash.
