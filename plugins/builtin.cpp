@@ -6,6 +6,9 @@
 
 // --- one include per plugin ---
 // (plugins add "#include "<name>/<name>.hpp"" here)
+#include "archive/archive.hpp"
+#include "documents/documents.hpp"
+#include "exif/exif.hpp"
 
 namespace vigil::extract {
 
@@ -13,6 +16,9 @@ const Registry& Registry::builtin() {
   static const Registry registry([] {
     std::vector<std::unique_ptr<Extractor>> all;
     // --- one line per plugin: all.push_back(<namespace>::make_<name>_extractor()); ---
+    all.push_back(plugins::make_archive_extractor());
+    all.push_back(plugins::make_documents_extractor());
+    all.push_back(plugins::make_exif_extractor());
     return all;
   }());
   return registry;

@@ -1,0 +1,36 @@
+// Test fixtures for the documents extractor, built by our own code from synthetic pictures: a
+// ZIP/OOXML writer (libarchive), a minimal OLE compound file writer ([MS-CFB] version 3) and a
+// PDF with an embedded JPEG (cairo embeds JPEG mime data as a DCTDecode image XObject).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vigil::plugins::documents::fixtures {
+
+using Bytes = std::vector<std::uint8_t>;
+using Members = std::vector<std::pair<std::string, Bytes>>;
+
+// Synthetic pictures (shapes and gradients drawn by OpenCV; `seed` varies them).
+Bytes synthetic_jpeg(int width, int height, int seed);
+Bytes synthetic_png(int width, int height, int seed);
+
+// A ZIP (deflate) holding the members in order.
+Bytes make_zip(const Members& members);
+// A minimal .docx: [Content_Types].xml first, word/document.xml, and the given media parts.
+Bytes make_docx(const Members& media);
+
+// An OLE compound file ([MS-CFB] v3, 512-byte sectors) with these streams in its root storage.
+// Every stream is padded with zeros to 4096 bytes (the mini stream cutoff) when shorter, so
+// that all live in regular sectors and the writer needs no mini stream.
+Bytes make_cfb(const Members& streams);
+// A Word-97-like file: a "WordDocument" stream and a "Data" stream holding the pictures
+// between filler bytes, as OfficeArt BLIPs keep them.
+Bytes make_doc(const std::vector<Bytes>& pictures);
+
+// A one-page PDF (cairo) showing the JPEG, embedded as a DCTDecode image XObject.
+Bytes make_pdf_with_jpeg(const Bytes& jpeg, int width, int height);
+
+}  // namespace vigil::plugins::documents::fixtures
