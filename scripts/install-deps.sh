@@ -22,6 +22,9 @@ packages=(
   ntfs-3g-dev
   # GIF writer for the synthetic picture generator (OpenCV 4.6 cannot encode GIF)
   libgif-dev
+  # documents extractor (plugins/documents): OLE compound files through libolecf (with libbfio,
+  # its I/O layer), PDF through libqpdf; exif extractor (plugins/exif): exiv2
+  libolecf-dev libbfio-dev libqpdf-dev libexiv2-dev
   # reference tools the tests and benchmarks compare against
   hashdeep libxml2-utils sqlite3 xxd python3
   # PDF report (lib/report): cairo PDF surface + pango shaping; fonts with Latin, Arabic
