@@ -16,3 +16,5 @@ if(VIGIL_TESTS)
 endif()
 # PDF report (lib/report): cairo's PDF surface with pango for shaping and font fallback.
 pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo cairo-pdf)
+# Archive extractor (plugins/archive): ZIP/7z/RAR/tar and gzip/bzip2/xz streams.
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)

@@ -32,6 +32,9 @@ packages=(
   libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-wqy-microhei poppler-utils
   # the zone database behind `vigil report --display-tz`
   tzdata
+  # archive extractor (plugins/archive): libarchive reads ZIP/7z/RAR/tar/gzip/bzip2/xz; zip and
+  # 7z (p7zip-full) write the container test data (testdata/make_containers.sh)
+  libarchive-dev zip p7zip-full
 )
 
 missing=()

@@ -33,6 +33,10 @@ constexpr ContentType kMpegTs{"mpeg-ts", Category::kVideo, "video/mp2t"};
 constexpr ContentType kZip{"zip", Category::kArchive, "application/zip"};
 constexpr ContentType kRar{"rar", Category::kArchive, "application/vnd.rar"};
 constexpr ContentType k7z{"7z", Category::kArchive, "application/x-7z-compressed"};
+constexpr ContentType kGzip{"gzip", Category::kArchive, "application/gzip"};
+constexpr ContentType kBzip2{"bzip2", Category::kArchive, "application/x-bzip2"};
+constexpr ContentType kXz{"xz", Category::kArchive, "application/x-xz"};
+constexpr ContentType kTar{"tar", Category::kArchive, "application/x-tar"};
 constexpr ContentType kThumbcache{"thumbcache", Category::kThumbnailCache,
                                   "application/x-windows-thumbcache"};
 constexpr ContentType kThumbsDb{"thumbsdb", Category::kThumbnailCache,
@@ -94,6 +98,16 @@ bool is_bmp(const ByteReader& r) {
   const auto dib = h.read_le<std::uint32_t>();
   // Known DIB header sizes: core 12, info 40, v2 52, v3 56, v4 108, v5 124, OS/2 64.
   return dib == 12 || dib == 40 || dib == 52 || dib == 56 || dib == 64 || dib == 108 || dib == 124;
+}
+
+// bzip2 (Julian Seward's bzip2 format, as described in "The bzip2 and libbzip2 official
+// documentation"): "BZh" and a block size digit 1-9, then either the first block's magic (the
+// BCD digits of pi) or, for an empty stream, the end-of-stream magic (the digits of sqrt(pi)).
+bool is_bzip2(const ByteReader& r) {
+  if (!r.matches(0, "BZh")) return false;
+  const auto level = r.at(3, 1);
+  if (!level || (*level)[0] < '1' || (*level)[0] > '9') return false;
+  return r.matches(4, "\x31\x41\x59\x26\x53\x59") || r.matches(4, "\x17\x72\x45\x38\x50\x90");
 }
 
 bool is_ico(const ByteReader& r) {
@@ -158,12 +172,21 @@ ContentType sniff(std::span<const std::uint8_t> head, std::string_view name) {
     return kZip;
   if (r.matches(0, "Rar!\x1A\x07")) return kRar;
   if (r.matches(0, "7z\xBC\xAF\x27\x1C")) return k7z;
+  // gzip, RFC 1952 §2.3.1: ID1 0x1F, ID2 0x8B, CM 8 (deflate, the only method defined).
+  if (r.matches(0, "\x1F\x8B\x08")) return kGzip;
+  if (is_bzip2(r)) return kBzip2;
+  // xz, "The .xz File Format" 1.0.4 §2.1.1.1: header magic FD 37 7A 58 5A 00.
+  if (r.matches(0, std::string_view("\xFD\x37\x7A\x58\x5A\x00", 6))) return kXz;
   if (r.matches(0, "CMMM")) return kThumbcache;
   if (r.matches(0, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) {
     return lower(name) == "thumbs.db" ? kThumbsDb : kOle;
   }
   if (r.matches(0, std::string_view("SQLite format 3\0", 16))) return kSqlite;
   if (r.matches(4, "\xEF\xCD\xAB\x89")) return kEse;
+  // tar: POSIX.1-1988 ustar (IEEE Std 1003.1, pax "ustar Interchange Format") puts "ustar" at
+  // offset 257 of every header; GNU tar writes "ustar  ". Pre-POSIX v7 archives have no magic
+  // and are not recognised. After the offset-0 magics, since a member name fills offset 0.
+  if (r.matches(257, "ustar")) return kTar;
   if (is_bmp(r)) return kBmp;
   if (is_ico(r)) return kIco;
   return kUnknown;
@@ -180,7 +203,7 @@ bool extension_mismatch(const ContentType& type, std::string_view name) {
     std::string_view type;
     std::array<std::string_view, 8> exts;
   };
-  static constexpr std::array<Allowed, 26> kAllowed{{
+  static constexpr std::array<Allowed, 30> kAllowed{{
       {"jpeg", {"jpg", "jpeg", "jpe", "jfif", "jif", "thm"}},
       {"png", {"png", "apng"}},
       {"gif", {"gif"}},
@@ -203,6 +226,10 @@ bool extension_mismatch(const ContentType& type, std::string_view name) {
       {"zip", {"zip", "docx", "xlsx", "pptx", "jar", "apk", "odt", "epub"}},
       {"rar", {"rar"}},
       {"7z", {"7z"}},
+      {"gzip", {"gz", "tgz", "gzip", "svgz", "emz"}},
+      {"bzip2", {"bz2", "tbz2", "tbz", "bz"}},
+      {"xz", {"xz", "txz"}},
+      {"tar", {"tar"}},
       {"thumbcache", {"db"}},
       {"thumbsdb", {"db"}},
       {"sqlite", {"db", "sqlite", "sqlite3", "sqlitedb", "db3", "sdb"}},

@@ -75,6 +75,41 @@ TEST(Sniff, ContainersForLaterExtractors) {
   EXPECT_EQ(of("\0\0\0\0\xEF\xCD\xAB\x89").name, "ese");
 }
 
+// Compressed streams and tar, by content whatever the name (issue 12). The byte strings are the
+// headers that gzip -n, bzip2 -9, xz and GNU/POSIX tar write.
+TEST(Sniff, CompressedStreamsAndTar) {
+  const auto gz = of("\x1F\x8B\x08\x00\x00\x00\x00\x00\x00\x03", "backup.boo");
+  EXPECT_EQ(gz.name, "gzip");
+  EXPECT_EQ(gz.category, Category::kArchive);
+  EXPECT_EQ(gz.mime, "application/gzip");
+  EXPECT_EQ(of("\x1F\x8B\x07\x00").name, "unknown");  // CM 7 is reserved, not deflate
+  EXPECT_EQ(of("\x1F\x8B").name, "unknown");          // too short to hold CM
+
+  const auto bz = of("BZh91AY&SY\x00\x01");
+  EXPECT_EQ(bz.name, "bzip2");
+  EXPECT_EQ(bz.category, Category::kArchive);
+  EXPECT_EQ(of("BZh1\x17\x72\x45\x38\x50\x90\x00\x00\x00\x00").name, "bzip2");  // empty
+  EXPECT_EQ(of("BZh\x30\x31\x41\x59\x26\x53\x59").name, "unknown");  // size digit not 1-9
+  EXPECT_EQ(of("BZh9 is how a note starts").name, "unknown");
+
+  const auto xz = of(std::string("\xFD\x37\x7A\x58\x5A\x00\x00\x04", 8));
+  EXPECT_EQ(xz.name, "xz");
+  EXPECT_EQ(xz.category, Category::kArchive);
+  EXPECT_EQ(of(std::string("\xFD\x37\x7A\x58\x59\x00", 6)).name, "unknown");
+
+  std::string ustar(512, '\0');
+  ustar.replace(0, 9, "photo.jpg");
+  ustar.replace(257, 8, std::string("ustar\x00\x30\x30", 8));  // POSIX "ustar\0" "00"
+  EXPECT_EQ(of(ustar, "evidence.dat").name, "tar");
+  EXPECT_EQ(of(ustar).category, Category::kArchive);
+  std::string gnu = ustar;
+  gnu.replace(257, 8, std::string("ustar  \0", 8));  // GNU tar
+  EXPECT_EQ(of(gnu).name, "tar");
+  EXPECT_EQ(of(ustar.substr(0, 261)).name, "unknown");  // magic cut short
+  ustar[258] = 'X';
+  EXPECT_EQ(of(ustar).name, "unknown");
+}
+
 TEST(Sniff, ShortAndEmptyInputsAreSafe) {
   EXPECT_EQ(of("").name, "unknown");
   EXPECT_EQ(of("\xFF").name, "unknown");
@@ -102,6 +137,12 @@ TEST(ExtensionMismatch, FlagsHiddenMedia) {
   EXPECT_FALSE(extension_mismatch(of("plain"), "x.jpg"));  // unknown content: no judgement
   EXPECT_TRUE(extension_mismatch(of(ftyp("isom", "")), "clip.png"));
   EXPECT_FALSE(extension_mismatch(of(ftyp("isom", "")), "clip.MOV"));
+  const auto gz = of("\x1F\x8B\x08\x00");
+  EXPECT_FALSE(extension_mismatch(gz, "site.tar.gz"));
+  EXPECT_FALSE(extension_mismatch(gz, "site.TGZ"));
+  EXPECT_TRUE(extension_mismatch(gz, "backup.boo"));
+  EXPECT_FALSE(extension_mismatch(of("BZh91AY&SY"), "a.tar.bz2"));
+  EXPECT_TRUE(extension_mismatch(of(std::string("\xFD\x37\x7A\x58\x5A\x00", 6)), "a.jpg"));
 }
 
 }  // namespace vigil::sniff

@@ -2,7 +2,8 @@
 // own specification (JFIF/ISO 10918-1 SOI, PNG 1.2 §5.2, GIF89a, BMP BITMAPFILEHEADER, TIFF 6.0
 // header, RIFF/WebP, ISO/IEC 14496-12 'ftyp' brands for MP4/MOV/3GP/HEIF/AVIF, EBML for
 // Matroska/WebM, ASF header GUID, FLV, MPEG-2 PS pack header and TS sync bytes, ZIP local file
-// header, RAR 4/5, 7z, Windows thumbcache "CMMM", OLE2 compound file (Thumbs.db), SQLite 3, ESE).
+// header, RAR 4/5, 7z, gzip (RFC 1952), bzip2, xz (.xz file format 1.0.4), POSIX ustar tar,
+// Windows thumbcache "CMMM", OLE2 compound file (Thumbs.db), SQLite 3, ESE).
 #pragma once
 
 #include <cstdint>
