@@ -7,7 +7,6 @@
 // --- one include per plugin ---
 // (plugins add "#include "<name>/<name>.hpp"" here)
 #include "archive/archive.hpp"
-#include "archive/archive.hpp"
 #include "documents/documents.hpp"
 #include "exif/exif.hpp"
 
@@ -17,7 +16,6 @@ const Registry& Registry::builtin() {
   static const Registry registry([] {
     std::vector<std::unique_ptr<Extractor>> all;
     // --- one line per plugin: all.push_back(<namespace>::make_<name>_extractor()); ---
-    all.push_back(plugins::make_archive_extractor());
     all.push_back(plugins::make_archive_extractor());
     all.push_back(plugins::make_documents_extractor());
     all.push_back(plugins::make_exif_extractor());
