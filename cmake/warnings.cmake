@@ -23,7 +23,7 @@ function(vigil_add_module name)
     target_link_libraries(vigil_${name}_tests PRIVATE vigil_${name} ${M_TEST_DEPS} GTest::gtest_main
                                                       GTest::gmock vigil_warnings)
     target_compile_definitions(vigil_${name}_tests PRIVATE
-      VIGIL_SOURCE_DIR="${CMAKE_SOURCE_DIR}" VIGIL_SHARED_DIR="${CMAKE_SOURCE_DIR}/../shared"
+      VIGIL_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
       VIGIL_BINARY_DIR="${CMAKE_BINARY_DIR}")
     gtest_discover_tests(vigil_${name}_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
   endif()

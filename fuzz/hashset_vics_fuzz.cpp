@@ -1,6 +1,6 @@
 // libFuzzer target: arbitrary bytes through the streaming VICS JSON parser alone
 // (lib/hashset parse_vics), so the fuzzer's whole budget goes to the SAX state machine. Seed it
-// with shared/formats/hashsets/vics-*.json.
+// with the vics-*.json files that testdata/hashsets/make_samples.py writes.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 //   * N synthetic 2-megapixel JPEGs drawn and encoded here (default 300): decode only, greyscale
 //     decode, the full canonical pipeline (decode + PDQ + 8 dihedral variants + pHash), PDQ alone
 //     on the decoded pixels, and the labelled fast-triage pipeline;
-//   * the PDQ vectors in shared/vectors/pdq (decode + PDQ, and PDQ alone);
+//   * the PDQ vectors in testdata/reference/pdq (decode + PDQ, and PDQ alone);
 //   * one large synthetic picture (48 megapixels), PDQ alone, against a plain implementation of
 //     the same Jarosz filter in the reference's memory layout (strided column passes).
 // Times are CPU time of the one thread, best of three runs (the machine may be shared).
@@ -210,14 +210,17 @@ int main(int argc, char** argv) {
   }
 
   // The vectors.
-  const std::filesystem::path vectors = std::filesystem::path(VIGIL_SHARED_DIR) / "vectors/pdq";
+  const std::filesystem::path vectors =
+      std::filesystem::path(VIGIL_SOURCE_DIR) / "testdata/reference/pdq";
   std::vector<Bytes> files;
-  if (std::filesystem::exists(vectors / "images")) {
-    for (const auto& e : std::filesystem::recursive_directory_iterator(vectors / "images"))
-      if (e.is_regular_file() && e.path().extension() != ".md")
-        files.push_back(read_file(e.path()));
+  if (!std::filesystem::exists(vectors / "images")) {
+    std::fprintf(stderr, "phash_bench: %s is missing (part of the checkout)\n",
+                 (vectors / "images").c_str());
+    return 2;
   }
-  if (!files.empty()) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(vectors / "images"))
+    if (e.is_regular_file()) files.push_back(read_file(e.path()));
+  {
     std::printf("\nPDQ vectors (%zu files, 34x42 to 4032x3024)\n", files.size());
     PictureHasher vh({{}, DecodeMode::kFull, {PdqPipeline::kCanonical, true}, false});
     t = seconds_of([&] {

@@ -26,36 +26,52 @@ constexpr const char* kSha1Abc = "a9993e364706816aba3e25717850c26c9cd0d89d";
 constexpr const char* kSha256Abc =
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
+constexpr const char* kSha1Empty = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+constexpr const char* kSha256Fox =
+    "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592";
+// First frame of pdq/vpdq-sample-40-frames.txt: SHA-256 of "vigil vpdq frame 0" (a value that
+// describes no picture; make_samples.py), quality 90.
+constexpr const char* kVpdqFrame0 =
+    "7084f8e549d4fee579dd6ff80be12a7b092936abb770f00956df74da5a1171c5";
+
 struct Expect {
   const char* file;
   Format format;
   std::uint64_t records, md5, sha1, sha256, pdq;
+  const char* name;             // the listed name of "abc" (nullptr: the format carries no names)
+  bool size;                    // the format carries the size
+  bool name_attribute = false;  // the name is kept as the attribute "FileName" (VICS 1.2 Media)
 };
 
-// Counts read off the samples themselves (see each file).
+// Every sample lists the same contents (make_samples.py): "", "abc", "hello world\n" and the fox
+// sentence; the counts follow from the digests each format holds.
 const Expect kSamples[] = {
-    {"NSRLFile-rds2-synthetic.txt", Format::kRds2, 4, 4, 4, 0, 0},
-    {"NSRLProd-rds2-synthetic.txt", Format::kNsrlProd, 0, 0, 0, 0, 0},
-    {"hashdeep.txt", Format::kHashdeep, 4, 4, 0, 4, 0},
-    {"hashkeeper-synthetic.hsh", Format::kHashKeeper, 4, 4, 0, 0, 0},
-    {"hashlookup-response-illustrative.json", Format::kHashlookup, 1, 1, 1, 1, 0},
-    {"icse-style-synthetic.csv", Format::kIcse, 4, 4, 4, 0, 0},
-    {"md5-bsd.txt", Format::kSumList, 4, 4, 0, 0, 0},
-    {"md5sum.txt", Format::kSumList, 4, 4, 0, 0, 0},
-    {"md5sum.txt-md5.idx", Format::kTskIdx, 4, 4, 0, 0, 0},
-    {"rdsv3-minimal-synthetic.db", Format::kRdsV3, 4, 4, 4, 4, 0},
-    {"sha1sum.txt", Format::kSumList, 4, 0, 4, 0, 0},
-    {"sha256sum.txt", Format::kSumList, 4, 0, 0, 4, 0},
-    {"vics-1.2-media-nist-style-synthetic.json", Format::kVics, 4, 4, 4, 0, 0},
-    {"vics-1.3-case-synthetic.json", Format::kVics, 4, 4, 4, 4, 0},
-    {"vics-2.0-case-synthetic.json", Format::kVics, 4, 4, 4, 4, 0},
-    {"vics-2.0-hashset-synthetic.json", Format::kVics, 4, 4, 4, 0, 0},
-    {"xways-import-md5.txt", Format::kPlain, 4, 4, 0, 0, 0},
-    {"xways-import-sha1.txt", Format::kPlain, 4, 0, 4, 0, 0},
-    {"pdq/vpdq-chair-19-sd-bar.first40lines.txt", Format::kVpdq, 40, 0, 0, 0, 40},
+    {"NSRLFile-rds2-synthetic.txt", Format::kRds2, 4, 4, 4, 0, 0, "abc.txt", true},
+    {"NSRLProd-rds2-synthetic.txt", Format::kNsrlProd, 0, 0, 0, 0, 0, nullptr, false},
+    {"hashdeep.txt", Format::kHashdeep, 4, 4, 0, 4, 0, "./abc.txt", true},
+    {"hashkeeper-synthetic.hsh", Format::kHashKeeper, 4, 4, 0, 0, 0, "abc.txt", false},
+    {"hashlookup-response-illustrative.json", Format::kHashlookup, 1, 1, 1, 1, 0, "abc.txt", true},
+    {"icse-style-synthetic.csv", Format::kIcse, 4, 4, 4, 0, 0, nullptr, false},
+    {"md5-bsd.txt", Format::kSumList, 4, 4, 0, 0, 0, "abc.txt", false},
+    {"md5sum.txt", Format::kSumList, 4, 4, 0, 0, 0, "abc.txt", false},
+    {"md5sum.txt-md5.idx", Format::kTskIdx, 4, 4, 0, 0, 0, nullptr, false},
+    {"rdsv3-minimal-synthetic.db", Format::kRdsV3, 4, 4, 4, 4, 0, "abc.txt", true},
+    {"sha1sum.txt", Format::kSumList, 4, 0, 4, 0, 0, "abc.txt", false},
+    {"sha256sum.txt", Format::kSumList, 4, 0, 0, 4, 0, "abc.txt", false},
+    {"vics-1.2-media-nist-style-synthetic.json", Format::kVics, 4, 4, 4, 0, 0, "abc.txt", true,
+     true},
+    {"vics-1.3-case-synthetic.json", Format::kVics, 4, 4, 4, 4, 0, "abc.txt", true},
+    {"vics-2.0-case-synthetic.json", Format::kVics, 4, 4, 4, 4, 0, "abc.txt", true},
+    {"vics-2.0-hashset-synthetic.json", Format::kVics, 4, 4, 4, 0, 0, nullptr, true},
+    {"xways-import-md5.txt", Format::kPlain, 4, 4, 0, 0, 0, nullptr, false},
+    {"xways-import-sha1.txt", Format::kPlain, 4, 0, 4, 0, 0, nullptr, false},
+    {"pdq/vpdq-sample-40-frames.txt", Format::kVpdq, 40, 0, 0, 0, 40, nullptr, false},
 };
 
-TEST(Import, EverySampleImportsWithItsRecordCounts) {
+// Imports every sample, then checks its counts, one lookup that finds the record of "abc" with
+// every digest the format holds (the values, not just that something matched), and one lookup
+// that must find nothing.
+TEST(Import, EverySampleImportsWithItsCountsDigestsAndLookups) {
   for (const auto& e : kSamples) {
     SCOPED_TRACE(e.file);
     TempDir tmp;
@@ -77,6 +93,65 @@ TEST(Import, EverySampleImportsWithItsRecordCounts) {
     ASSERT_EQ(set->info().sources.size(), 1u);
     EXPECT_EQ(set->info().sources[0].sha256.size(), 64u);
     EXPECT_EQ(set->info().sources[0].size, std::filesystem::file_size(samples() / e.file));
+
+    // A digest that no sample lists is never found.
+    EXPECT_FALSE(set->contains(hex("0123456789abcdef0123456789abcdef")));
+    EXPECT_FALSE(set->contains(hex("0123456789abcdef0123456789abcdef01234567")));
+    if (e.format == Format::kNsrlProd) {  // product names only: nothing to look up
+      EXPECT_FALSE(set->contains(hex(kMd5Abc)));
+      continue;
+    }
+    if (e.format == Format::kVpdq) {
+      const auto q = Hash256::from_hex(kVpdqFrame0);
+      ASSERT_TRUE(q.has_value());
+      const auto hits = set->find_near(*q, 0);
+      ASSERT_EQ(hits.size(), 1u);
+      EXPECT_EQ(hits[0].distance, 0);
+      auto r = set->record(set->pdq_record(hits[0].index));
+      ASSERT_TRUE(r.ok());
+      ASSERT_TRUE(r->pdq.has_value());
+      EXPECT_EQ(r->pdq->to_hex(), kVpdqFrame0);
+      EXPECT_EQ(r->pdq_quality, 90);
+      EXPECT_EQ(r->source_line, 1u);
+      continue;
+    }
+    // The record of "abc", found by the first digest the format holds.
+    const char* probe = e.md5 != 0 ? kMd5Abc : (e.sha1 != 0 ? kSha1Abc : kSha256Abc);
+    std::vector<std::uint32_t> ids;
+    set->find(hex(probe), ids);
+    ASSERT_EQ(ids.size(), 1u);
+    auto r = set->record(ids[0]);
+    ASSERT_TRUE(r.ok());
+    if (e.md5 != 0) {
+      ASSERT_TRUE(r->md5.has_value());
+      EXPECT_EQ(r->md5->to_hex(), kMd5Abc);
+    }
+    if (e.sha1 != 0) {
+      ASSERT_TRUE(r->sha1.has_value());
+      EXPECT_EQ(r->sha1->to_hex(), kSha1Abc);
+      EXPECT_TRUE(set->contains(hex(kSha1Abc)));
+    }
+    if (e.sha256 != 0) {
+      ASSERT_TRUE(r->sha256.has_value());
+      EXPECT_EQ(r->sha256->to_hex(), kSha256Abc);
+      EXPECT_TRUE(set->contains(hex(kSha256Abc)));
+    }
+    if (e.name_attribute) {
+      ASSERT_NE(r->attribute("FileName"), nullptr);
+      EXPECT_EQ(*r->attribute("FileName"), e.name);
+    } else {
+      EXPECT_EQ(r->file_name, e.name != nullptr ? e.name : "");
+    }
+    if (e.size) {
+      ASSERT_TRUE(r->size.has_value());
+      EXPECT_EQ(*r->size, 3u);
+    }
+    // A second content, by another algorithm where the format has one.
+    if (e.records == 4) {
+      if (e.sha256 != 0) EXPECT_TRUE(set->contains(hex(kSha256Fox)));
+      if (e.sha1 != 0) EXPECT_TRUE(set->contains(hex(kSha1Empty)));
+      if (e.md5 != 0) EXPECT_TRUE(set->contains(hex(kMd5Hello)));
+    }
   }
 }
 
@@ -289,7 +364,7 @@ TEST(Import, NsrlProductNamesAttachToRds2Records) {
   EXPECT_EQ(r->file_name, "abc.txt");
   EXPECT_EQ(*r->size, 3u);
   ASSERT_NE(r->attribute("ProductName"), nullptr);
-  EXPECT_EQ(*r->attribute("ProductName"), "Synthetic Test Product 1.0");
+  EXPECT_EQ(*r->attribute("ProductName"), "Vigil Sample Suite 2.5");
 }
 
 void exec(sqlite3* db, const char* sql) {
@@ -391,8 +466,8 @@ TEST(Import, SameFilesSameNameGiveTheSameSetId) {
   EXPECT_EQ(a->info.set_id, b->info.set_id);
 }
 
-// TSK's hfind is the reference for NSRL and md5sum lookups (FORMATS.md 3.4-3.5): the same digests
-// must be found, and a digest absent from the list must be absent from both.
+// TSK's hfind is the reference for NSRL and md5sum lookups (hfind(1), The Sleuth Kit): the same
+// digests must be found, and a digest absent from the list must be absent from both.
 std::string run(const std::string& cmd) {
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
@@ -405,8 +480,8 @@ std::string run(const std::string& cmd) {
 }
 
 TEST(Import, LookupsAgreeWithHfind) {
-  if (std::system("command -v hfind >/dev/null 2>&1") != 0)
-    GTEST_SKIP() << "hfind (sleuthkit) not installed";
+  ASSERT_EQ(std::system("command -v hfind >/dev/null 2>&1"), 0)
+      << "hfind is missing: install Debian's sleuthkit (scripts/install-deps.sh)";
   struct Case {
     const char* sample;
     const char* index_type;

@@ -1,4 +1,4 @@
-// Conformance of PDQ against every vector in shared/vectors/pdq (see its README.md): lossless
+// Conformance of PDQ against every vector in testdata/reference/pdq (see its README.md): lossless
 // PNGs bit-exact with quality in both pipelines and all eight dihedral variants; JPEG and WebP
 // with reference quality >= 80 within 2 bits (a different JPEG/WebP decoder path may round a few
 // pixels differently).
@@ -19,7 +19,7 @@
 namespace vigil::phash {
 namespace {
 
-const std::string kVectorDir = std::string(VIGIL_SHARED_DIR) + "/vectors/pdq/";
+const std::string kVectorDir = std::string(VIGIL_SOURCE_DIR) + "/testdata/reference/pdq/";
 
 struct Vector {
   std::string path;
