@@ -19,7 +19,8 @@ void json_string(std::string& out, std::string_view s) {
   append_json_string(out, is_valid_utf8(s) ? std::string(s) : lossy_utf8(s));
 }
 
-// VICS flags written as JSON booleans when they hold "true"/"false" (FORMATS.md 1.3).
+// VICS flags written as JSON booleans when they hold "true"/"false" (some exporters write the
+// strings; importers accept both).
 bool is_flag(std::string_view k) {
   static const std::set<std::string_view> kFlags = {"VictimIdentified", "OffenderIdentified",
                                                     "IsDistributed",    "IsPrecategorized",

@@ -1,7 +1,15 @@
-// Parsers of the line-based list formats. Field layouts follow
-// /work/shared/formats/hashsets/FORMATS.md (sections 3.1 NSRL RDS 2.x, 3.4 TSK .idx, 4.1 hashdeep,
-// 4.2 md5sum family, 4.3 HashKeeper, 2 ICSE, 4.5 X-Ways text, 4.7 PDQ / vPDQ). Written by hand:
-// no packaged library reads these formats, and the CSV dialects are small.
+// Parsers of the line-based list formats. Field layouts follow their public descriptions:
+// NIST "Data Formats of the NSRL Reference Data Set (RDS) Distribution" for RDS 2.x
+// (https://www.nist.gov/itl/ssd/software-quality-group/national-software-reference-library-nsrl);
+// The Sleuth Kit's hfind(1) binary-search index (https://github.com/sleuthkit/sleuthkit,
+// tsk/hashdb); the hashdeep 1.0 file format (https://github.com/jessek/hashdeep); GNU coreutils
+// md5sum/sha1sum/sha256sum, text, binary and --tag forms
+// (https://www.gnu.org/software/coreutils/manual/html_node/md5sum-invocation.html); HashKeeper as
+// TSK reads it (tsk/hashdb/hashkeeper.c); the Interpol ICSE CSV header that IPED's importer reads
+// (https://github.com/sepinf-inc/IPED); the X-Ways Forensics hash-set text import (its manual);
+// PDQ "hash,quality,name" and vPDQ frame lines (https://github.com/facebook/ThreatExchange,
+// pdq/README.md and vpdq/). Written by hand: no packaged library reads these formats, and the
+// CSV dialects are small.
 #include <algorithm>
 #include <cctype>
 #include <charconv>

@@ -1,5 +1,7 @@
-// NIST NSRL RDSv3 (SQLite; FORMATS.md 3.2 and the RDSv3 curated schema in shared/formats) and CIRCL
-// hashlookup JSON answers (FORMATS.md 4.6).
+// NIST NSRL RDSv3 (SQLite; NIST's RDSv3 documentation and schema,
+// https://www.nist.gov/itl/ssd/software-quality-group/national-software-reference-library-nsrl:
+// FILE is a table in the minimal edition and a view in the full one) and CIRCL hashlookup JSON
+// answers (https://www.circl.lu/services/hashlookup/, IETF draft-dulaunoy-hashlookup-format).
 #include <sqlite3.h>
 
 #include <nlohmann/json.hpp>

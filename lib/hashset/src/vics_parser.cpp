@@ -1,5 +1,8 @@
 // Project VIC VICS JSON (1.1-1.3 "odata.metadata", 2.0 "@odata.context"; #Media hash sets and
-// #Cases case exports), field list per /work/shared/formats/hashsets/FORMATS.md section 1.
+// #Cases case exports). No public schema exists (the model URLs are identifiers only), so the
+// fields are those that open producers and consumers use, e.g. IPED's importer
+// (https://github.com/sepinf-inc/IPED) and the Clees4All exporter
+// (https://github.com/askclees/X-Ways-Clees4All).
 // Streams through nlohmann::json's SAX interface, so memory does not grow with the file: only the
 // Media entry being read is held. Numbers and booleans written as strings are accepted; a UTF-8
 // BOM is skipped by nlohmann's lexer; CR is JSON whitespace.

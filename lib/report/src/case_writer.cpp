@@ -1,5 +1,7 @@
-// CASE/UCO 1.4.0 JSON-LD (/work/shared/formats/case/case-1.4.0.ttl), shaped after the
-// triage_example.json there: Investigation, ProvenanceRecord per exhibit, AnalyticTool and
+// CASE/UCO 1.4.0 JSON-LD (https://caseontology.org, ontology https://github.com/casework/CASE;
+// the compiled 1.4.0 ontology the tests validate against is testdata/reference/case), shaped
+// after CASE's published examples (https://github.com/casework/CASE-Examples):
+// Investigation, ProvenanceRecord per exhibit, AnalyticTool and
 // ConfiguredTool with every effective setting, one InvestigativeAction per scan run, a File per
 // item with FileFacet and ContentDataFacet, and one Annotation per known-list match (a measured
 // fact, never a conclusion). Node ids are UUIDs derived from the report id and the node's key, so

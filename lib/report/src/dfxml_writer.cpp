@@ -1,6 +1,7 @@
-// DFXML 2.0.0-beta.0 (/work/shared/formats/dfxml/dfxml.xsd; element order as the schema's
-// sequences require). DFXML has no perceptual hashes and no known-list matches: both go into
-// vigil's extension namespace (urn:vigil:dfxml:1), which the schema admits as ##other (lax).
+// DFXML 2.0.0-beta.0 (schema https://github.com/dfxml-working-group/dfxml_schema, copy in
+// testdata/reference/dfxml; element order as the schema's sequences require). DFXML has no
+// perceptual hashes and no known-list matches: both go into vigil's extension namespace
+// (urn:vigil:dfxml:1), which the schema admits as ##other (lax).
 #include <nlohmann/json.hpp>
 
 #include "vigil/core/text.hpp"

@@ -1,5 +1,6 @@
-// VICS 2.0 JSON "#Cases" export (Project VIC data model; field list per
-// /work/shared/formats/hashsets/FORMATS.md section 1 and the vics-2.0-case-synthetic.json sample):
+// VICS 2.0 JSON "#Cases" export (Project VIC data model, identifier
+// http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml; no public schema exists, so the
+// fields are those the open importers read, e.g. IPED https://github.com/sepinf-inc/IPED):
 // one case with one Media entry per digested item, MediaFiles giving where it was found and
 // AlternativeHashes holding SHA-256. `vigil hashset import` reads it back. A Category is written
 // only when an exact match carries one from a list; the export never assigns one itself.

@@ -1,5 +1,5 @@
 // One read, all digests: every byte of an item goes through update() once and feeds XXH3-128
-// and, when asked for, MD5, SHA-1 and SHA-256 (DESIGN.md, Hashing).
+// and, when asked for, MD5, SHA-1 and SHA-256 (docs/ARCHITECTURE.md, "Data flow").
 #pragma once
 
 #include <array>

@@ -1,7 +1,7 @@
 // Status profiles: the named, documented mapping from a list's raw category to alert / known /
 // ignore. The mapping is data (it is written into every compiled set), because the category
 // schemes disagree: VICS US 0 is "non-pertinent", legacy DHS 0 is "uncategorised", and no public
-// source gives the numeric codes of the VICS UK (CAID) profile (FORMATS.md 1.6).
+// source gives the numeric codes of the VICS UK (CAID) profile.
 #pragma once
 
 #include <map>

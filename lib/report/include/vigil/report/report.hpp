@@ -1,5 +1,5 @@
 // `vigil report`: the court-ready report of a case, from the case store alone
-// (/work/shared/REPORTING.md, closing checklist). Outputs go to a staging folder beside OUT and
+// (docs/ARCHITECTURE.md, "The report"). Outputs go to a staging folder beside OUT and
 // the folder is renamed to OUT only when every file is complete, so a failed run (disk full, bad
 // key) leaves nothing under the final name.
 #pragma once
