@@ -12,6 +12,7 @@
 
 #include "formats.hpp"
 #include "pictures.hpp"
+#include "vigil/core/byte_reader.hpp"
 
 namespace vigil::plugins::documents {
 namespace {
@@ -203,6 +204,37 @@ class OleWalker {
   std::size_t entries_ = 0;
 };
 
+// Checks the header fields that size libolecf's allocations ([MS-CFB] §2.2) against the file,
+// before libolecf sees them: libolecf 20181231 sizes its allocation table from the header's
+// FAT sector count alone (found by fuzzing: 8 GB for a 10 KB file). Every FAT and DIFAT sector
+// must lie in the file, so neither count can exceed the file's sector count. Empty when sane.
+std::string cfb_header_problem(std::span<const std::uint8_t> bytes) {
+  ByteReader r(bytes);
+  if (!r.seek(26)) return "header shorter than 512 bytes";
+  const std::uint16_t major = r.read_le<std::uint16_t>();
+  const std::uint16_t byte_order = r.read_le<std::uint16_t>();
+  const std::uint16_t sector_shift = r.read_le<std::uint16_t>();
+  const std::uint16_t mini_shift = r.read_le<std::uint16_t>();
+  r.seek(44);
+  const std::uint32_t fat_sectors = r.read_le<std::uint32_t>();
+  r.seek(72);
+  const std::uint32_t difat_sectors = r.read_le<std::uint32_t>();
+  if (!r.ok() || bytes.size() < 512) return "header shorter than 512 bytes";
+  if (byte_order != 0xFFFE) return "byte order mark is not FFFE";
+  if (!((major == 3 && sector_shift == 9) || (major == 4 && sector_shift == 12)))
+    return "version " + std::to_string(major) + " with sector shift " +
+           std::to_string(sector_shift) + " (only 3/9 and 4/12 exist)";
+  if (mini_shift != 6) return "mini sector shift " + std::to_string(mini_shift) + ", not 6";
+  const std::uint64_t sectors = bytes.size() >> sector_shift;
+  if (fat_sectors > sectors)
+    return "header claims " + std::to_string(fat_sectors) + " FAT sectors; the file holds " +
+           std::to_string(sectors) + " sectors";
+  if (difat_sectors > sectors)
+    return "header claims " + std::to_string(difat_sectors) + " DIFAT sectors; the file holds " +
+           std::to_string(sectors) + " sectors";
+  return {};
+}
+
 struct BfioCloser {
   void operator()(libbfio_handle_t* h) const { libbfio_handle_free(&h, nullptr); }
 };
@@ -216,6 +248,10 @@ struct FileCloser {
 }  // namespace
 
 void extract_ole(const extract::ItemInput& item, extract::Emitter& out, std::stop_token stop) {
+  if (const std::string problem = cfb_header_problem(item.bytes); !problem.empty()) {
+    out.warn("corrupt", "OLE compound file header: " + problem);
+    return;
+  }
   MemoryIo io{item.bytes};
   libbfio_handle_t* raw_handle = nullptr;
   if (libbfio_handle_initialize(&raw_handle, reinterpret_cast<intptr_t*>(&io), io_free, io_clone,

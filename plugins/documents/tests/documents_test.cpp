@@ -152,9 +152,8 @@ TEST(Documents, OleDataStreamPictures) {
 
 TEST(Documents, OleTruncatedPictureIsAWarningNotAChild) {
   const Bytes jpeg = fx::synthetic_jpeg(120, 90, 12);
-  Bytes data(50, 0x22);
-  data.insert(data.end(), jpeg.begin(),
-              jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() / 2));
+  Bytes data(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() / 2));
+  data.insert(data.begin(), 50, 0x22);
   auto r = run(fx::make_cfb({{"Pictures", data}}));
   ASSERT_TRUE(r.probed);
   EXPECT_EQ(r.out.children.size(), 0U);
@@ -185,6 +184,20 @@ TEST(Documents, DamagedOleHeaderIsAWarning) {
   ASSERT_TRUE(r.probed);
   EXPECT_EQ(r.out.children.size(), 0U);
   EXPECT_EQ(r.out.warnings_with("corrupt"), 1U);
+}
+
+TEST(Documents, OleHeaderThatWouldExhaustMemoryIsAWarning) {
+  // Found by fuzzing: libolecf sizes its allocation table from the header's FAT sector count.
+  Bytes doc = fx::make_doc({fx::synthetic_jpeg(40, 40, 19)});
+  doc[44] = 0xFF;
+  doc[45] = 0xFF;
+  doc[46] = 0xFF;
+  doc[47] = 0x0F;
+  auto r = run(doc);
+  ASSERT_TRUE(r.probed);
+  EXPECT_EQ(r.out.children.size(), 0U);
+  ASSERT_EQ(r.out.warnings_with("corrupt"), 1U);
+  EXPECT_NE(r.out.warnings[0].message.find("FAT sectors"), std::string::npos);
 }
 
 TEST(Documents, PdfDctImageIsTheJpegAsItIs) {
