@@ -10,7 +10,7 @@
 
 namespace vigil::cli {
 
-// Exit statuses (DESIGN.md): 0 done and clean; 1 done with item-level errors; 2 fatal.
+// Exit statuses (docs/ARCHITECTURE.md): 0 done and clean; 1 done with item-level errors; 2 fatal.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitItemErrors = 1;
 inline constexpr int kExitFatal = 2;

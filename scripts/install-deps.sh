@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang-format clang-tidy
   # libFuzzer targets (fuzz/, -DVIGIL_FUZZ=ON) need clang
   clang
-  # libraries (DESIGN.md, Dependencies)
+  # libraries (docs/ARCHITECTURE.md, "Dependencies")
   libtsk-dev libewf-dev libxxhash-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev
   libtbb-dev libsqlite3-dev nlohmann-json3-dev libfmt-dev
   libopencv-dev libopencv-contrib-dev
@@ -32,6 +32,9 @@ packages=(
   libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-wqy-microhei poppler-utils
   # the zone database behind `vigil report --display-tz`
   tzdata
+  # the CASE/UCO validator of the report's end-to-end test (tests/case-validator; its npm
+  # packages are installed by scripts/setup-node-validators.sh from the committed lock file)
+  nodejs npm
   # archive extractor (plugins/archive): libarchive reads ZIP/7z/RAR/tar/gzip/bzip2/xz; zip and
   # 7z (p7zip-full) write the container test data (testdata/make_containers.sh)
   libarchive-dev zip p7zip-full
@@ -39,6 +42,9 @@ packages=(
 
 missing=()
 for p in "${packages[@]}"; do
+  # A nodejs package from outside Debian (NodeSource) bundles npm and conflicts with Debian's npm
+  # package: an npm command that is already there counts.
+  if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi

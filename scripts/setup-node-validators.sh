@@ -1,28 +1,30 @@
 #!/usr/bin/env bash
-# Installs the offline CASE/UCO SHACL validator (npm packages shacl-engine and @zazuko/env-node,
-# pinned as in /work/shared/formats/README.md) into DIR, next to a copy of validate_case_shacl.mjs,
-# so that `node DIR/validate_case_shacl.mjs case-1.4.0.ttl FILE.json` works without PyPI.
-# The only network access is the npm registry, through npm itself; nothing is fetched at build or
-# run time. Safe to run twice (skips when the packages are present).
+# Installs the offline CASE/UCO validator (tests/case-validator: our runner validate_case.mjs and
+# the npm packages pinned by its package-lock.json) into DIR, with `npm ci`: exactly the locked
+# versions, checked against their integrity hashes. The only network access is the npm registry,
+# through npm itself. Safe to run twice: it does nothing when DIR already holds this lock's install.
 # Usage: scripts/setup-node-validators.sh [DIR]   (default: build/node-validators in the checkout)
+# Exit 2, naming the Debian package, when node or npm is missing.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${1:-$here/build/node-validators}"
-shared="${VIGIL_SHARED_DIR:-$here/../shared}"
-validator="$shared/formats/case/validate_case_shacl.mjs"
+src="$here/tests/case-validator"
 
-command -v node >/dev/null || { echo "setup-node-validators: node is not installed (apt-get install nodejs npm)" >&2; exit 2; }
-command -v npm >/dev/null || { echo "setup-node-validators: npm is not installed (apt-get install npm)" >&2; exit 2; }
-[ -f "$validator" ] || { echo "setup-node-validators: $validator is missing" >&2; exit 2; }
+command -v node >/dev/null || { echo "setup-node-validators: node is missing: install Debian's nodejs (scripts/install-deps.sh)" >&2; exit 2; }
+command -v npm >/dev/null || { echo "setup-node-validators: npm is missing: install Debian's npm (scripts/install-deps.sh)" >&2; exit 2; }
 
 mkdir -p "$dir"
-cp -f "$validator" "$dir/validate_case_shacl.mjs"
-if [ -d "$dir/node_modules/shacl-engine" ] && [ -d "$dir/node_modules/@zazuko/env-node" ]; then
+cp -f "$src/validate_case.mjs" "$dir/validate_case.mjs"
+# npm ci leaves node_modules/.package-lock.json; the stamp says which lock the install came from.
+stamp="$dir/node_modules/.vigil-lock.sha256"
+want="$(sha256sum "$src/package-lock.json" "$src/package.json" | sha256sum | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "setup-node-validators: present in $dir"
   exit 0
 fi
-[ -f "$dir/package.json" ] || echo '{"name":"vigil-node-validators","private":true,"type":"module"}' > "$dir/package.json"
+cp -f "$src/package.json" "$src/package-lock.json" "$dir/"
 # --no-audit/--no-fund: no calls beyond fetching the packages themselves.
-(cd "$dir" && npm install --no-audit --no-fund --loglevel=error shacl-engine@1.1.2 @zazuko/env-node@3.0.0)
-echo "setup-node-validators: installed in $dir"
+(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+echo "$want" > "$stamp"
+echo "setup-node-validators: installed in $dir ($(node --version))"

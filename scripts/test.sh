@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh release
+# The pinned npm packages of the CASE/UCO validator (tests/case-validator/package-lock.json).
+./scripts/setup-node-validators.sh build/node-validators
 ctest --preset release -j "$(nproc)" --timeout 900
