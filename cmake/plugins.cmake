@@ -1,4 +1,4 @@
-# Extractor plugins (plugins/<name>/, STYLE.md conventions 2-3).
+# Extractor plugins (plugins/<name>/, docs/ARCHITECTURE.md conventions 2-3).
 #
 # vigil_add_plugin(<name> SOURCES ... [DEPS ...] [TEST_SOURCES ...] [TEST_DEPS ...]
 #                  [FUZZ_SOURCES ...] [UNREGISTERED])

@@ -1,4 +1,5 @@
-// Extractor tests assert record, warning and child counts and chosen values (STYLE.md 11).
+// Extractor tests assert record, warning and child counts and chosen values (docs/ARCHITECTURE.md
+// convention 11).
 #include "_template/template.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
-// The scan pipeline: walk -> bounded parallel stages -> one writer (STYLE.md §5).
+// The scan pipeline: walk -> bounded parallel stages -> one writer (docs/ARCHITECTURE.md
+// convention 5).
 //
 //   walk (main thread)      every entry of every volume, recorded once, in walk order
 //   read+hash (parallel)    per-thread evidence handle, hasher and buffer from a factory; each

@@ -1,6 +1,6 @@
 // What a report says, read from the case store alone (lib/case's SQLite schema 2). The model is
 // plain data: every writer (JSON Lines, CSV, DFXML, CASE/UCO, VICS, HTML, PDF) renders the same
-// facts, and nothing here interprets them (REPORTING.md checklist #10: results, not conclusions).
+// facts, and nothing here interprets them (results, not conclusions).
 #pragma once
 
 #include <cstdint>
@@ -102,7 +102,7 @@ struct WarningInfo {
   std::string provenance, code, message;
 };
 
-// Warnings of one code, with their count (REPORTING.md #11: grouped, counted, each provenance).
+// Warnings of one code, with their count (grouped, counted, each with its provenance).
 struct WarningGroup {
   std::string code;
   std::vector<WarningInfo> warnings;
@@ -142,7 +142,7 @@ struct ReportData {
   std::map<std::int64_t, std::string> thumbnails;
   std::map<std::int64_t, std::string> thumbnail_notes;
 
-  // True when every evidence item's acquisition hashes were verified (REPORTING.md #4).
+  // True when every evidence item's acquisition hashes were verified.
   [[nodiscard]] bool source_verified() const;
   // True when every run finished ("complete"); otherwise every page says so (#11).
   [[nodiscard]] bool runs_complete() const;
