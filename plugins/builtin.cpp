@@ -1,7 +1,7 @@
-// Registry::builtin(): the explicit list of vigil's extractors (docs/ARCHITECTURE.md convention 2). A plugin
-// is registered by two lines here, its header and its factory in the list, and nothing else;
-// plugins/registry_test.cpp fails when a folder under plugins/ is missing from the list.
-// The list order is the order extractors run on an item: keep it alphabetical.
+// Registry::builtin(): the explicit list of vigil's extractors (docs/ARCHITECTURE.md convention 2).
+// A plugin is registered by two lines here, its header and its factory in the list, and nothing
+// else; plugins/registry_test.cpp fails when a folder under plugins/ is missing from the list. The
+// list order is the order extractors run on an item: keep it alphabetical.
 #include "vigil/extract/registry.hpp"
 
 // --- one include per plugin ---
