@@ -173,6 +173,11 @@ class OleWalker {
       data.resize(static_cast<std::size_t>(n));
     }
     const PictureScan scan = find_pictures(data);
+    if (scan.out_of_work) {
+      out_.warn("limit", "OLE stream " + path + ": picture search stopped at byte " +
+                             std::to_string(scan.stopped_at) +
+                             " (step budget: the stream holds many overlapping picture headers)");
+    }
     for (const auto& t : scan.truncated) {
       out_.warn("truncated", "OLE stream " + path + "@" + std::to_string(t.offset) + ": " +
                                  std::string(picture_extension(t.kind)) +

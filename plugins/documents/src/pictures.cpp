@@ -1,6 +1,7 @@
 #include "pictures.hpp"
 
 #include <array>
+#include <cstdint>
 #include <cstring>
 
 #include "vigil/core/byte_reader.hpp"
@@ -26,6 +27,25 @@ std::uint32_t crc32(std::span<const std::uint8_t> bytes) {
   return c ^ 0xFFFFFFFFU;
 }
 
+// Structure steps (a marker segment, a chunk, a block, a 0xFF in entropy-coded data) that one
+// search may take. A hostile stream can make many candidates walk the same long chain of
+// segments; the budget keeps the search linear in the stream's size.
+class WorkBudget {
+ public:
+  explicit WorkBudget(std::size_t steps) : left_(steps) {}
+  bool spend() {
+    if (left_ == 0) return false;
+    --left_;
+    return true;
+  }
+
+ private:
+  std::size_t left_;
+};
+
+constexpr std::size_t kBaseSteps = 1U << 16U;
+constexpr Measured kOutOfWork{Measure::kOutOfWork, 0, false};
+
 // A picture whose structure was recognised (it is a picture) but whose bytes end inside it.
 Measured truncated_or_not(bool structured) {
   return {structured ? Measure::kTruncated : Measure::kNotPicture, 0, false};
@@ -36,12 +56,13 @@ bool is_sof(std::uint8_t m) {
   return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
 }
 
-Measured measure_jpeg(std::span<const std::uint8_t> data, std::size_t offset) {
+Measured measure_jpeg(std::span<const std::uint8_t> data, std::size_t offset, WorkBudget& w) {
   ByteReader r(data);
   if (!r.matches(offset, "\xFF\xD8\xFF")) return {};
   std::size_t pos = offset + 2;
   bool seen_sof = false;
   while (true) {
+    if (!w.spend()) return kOutOfWork;
     if (!r.seek(pos) || r.remaining() < 2) return truncated_or_not(seen_sof);
     if (r.read_be<std::uint8_t>() != 0xFF) return {};
     std::uint8_t m = 0xFF;
@@ -66,6 +87,7 @@ Measured measure_jpeg(std::span<const std::uint8_t> data, std::size_t offset) {
     // Entropy-coded data: 0xFF is followed by a stuffed 0x00, a restart marker or fill; any
     // other byte is the next marker (B.1.1.5). Progressive files have several scans.
     while (true) {
+      if (!w.spend()) return kOutOfWork;
       if (pos >= data.size()) return truncated_or_not(true);
       const auto* start = data.data() + pos;
       const auto* ff =
@@ -87,13 +109,14 @@ Measured measure_jpeg(std::span<const std::uint8_t> data, std::size_t offset) {
   }
 }
 
-Measured measure_png(std::span<const std::uint8_t> data, std::size_t offset) {
+Measured measure_png(std::span<const std::uint8_t> data, std::size_t offset, WorkBudget& w) {
   ByteReader r(data);
   if (!r.matches(offset, "\x89PNG\r\n\x1A\n")) return {};
   std::size_t pos = offset + 8;
   bool first = true;
   bool crc_mismatch = false;
   while (true) {
+    if (!w.spend()) return kOutOfWork;
     r.seek(pos);
     const std::size_t length = r.read_be<std::uint32_t>();
     const auto type = r.read_bytes(4);
@@ -120,8 +143,12 @@ Measured measure_png(std::span<const std::uint8_t> data, std::size_t offset) {
 }
 
 // Skips GIF data sub-blocks (a size byte, that many bytes, ... a zero size byte).
-bool skip_sub_blocks(ByteReader& r) {
+bool skip_sub_blocks(ByteReader& r, WorkBudget& w, bool& out_of_work) {
   while (true) {
+    if (!w.spend()) {
+      out_of_work = true;
+      return false;
+    }
     const std::uint8_t n = r.read_be<std::uint8_t>();
     if (!r.ok()) return false;
     if (n == 0) return true;
@@ -129,7 +156,7 @@ bool skip_sub_blocks(ByteReader& r) {
   }
 }
 
-Measured measure_gif(std::span<const std::uint8_t> data, std::size_t offset) {
+Measured measure_gif(std::span<const std::uint8_t> data, std::size_t offset, WorkBudget& w) {
   ByteReader r(data);
   if (!r.matches(offset, "GIF87a") && !r.matches(offset, "GIF89a")) return {};
   r.seek(offset + 6);
@@ -141,7 +168,9 @@ Measured measure_gif(std::span<const std::uint8_t> data, std::size_t offset) {
   if (width == 0 || height == 0) return {};
   if ((flags & 0x80U) != 0 && !r.skip(3U * (2U << (flags & 7U)))) return truncated_or_not(true);
   bool seen_image = false;
+  bool out_of_work = false;
   while (true) {
+    if (!w.spend()) return kOutOfWork;
     const std::uint8_t block = r.read_le<std::uint8_t>();
     if (!r.ok()) return truncated_or_not(true);
     if (block == 0x3B) {
@@ -150,7 +179,8 @@ Measured measure_gif(std::span<const std::uint8_t> data, std::size_t offset) {
     }
     if (block == 0x21) {
       r.skip(1);  // extension label
-      if (!skip_sub_blocks(r)) return truncated_or_not(true);
+      if (!skip_sub_blocks(r, w, out_of_work))
+        return out_of_work ? kOutOfWork : truncated_or_not(true);
     } else if (block == 0x2C) {
       r.skip(8);  // left, top, width, height
       const std::uint8_t image_flags = r.read_le<std::uint8_t>();
@@ -160,7 +190,8 @@ Measured measure_gif(std::span<const std::uint8_t> data, std::size_t offset) {
       const std::uint8_t code_size = r.read_le<std::uint8_t>();
       if (!r.ok()) return truncated_or_not(true);
       if (code_size < 2 || code_size > 11) return {};  // GIF89a §22: LZW minimum code size
-      if (!skip_sub_blocks(r)) return truncated_or_not(true);
+      if (!skip_sub_blocks(r, w, out_of_work))
+        return out_of_work ? kOutOfWork : truncated_or_not(true);
       seen_image = true;
     } else {
       return {};
@@ -218,23 +249,32 @@ std::string_view picture_extension(PictureKind k) {
   return "bin";
 }
 
-Measured measure_picture(std::span<const std::uint8_t> data, std::size_t offset, PictureKind k) {
+namespace {
+Measured measure_with(std::span<const std::uint8_t> data, std::size_t offset, PictureKind k,
+                      WorkBudget& w) {
   if (offset >= data.size()) return {};
   switch (k) {
     case PictureKind::kJpeg:
-      return measure_jpeg(data, offset);
+      return measure_jpeg(data, offset, w);
     case PictureKind::kPng:
-      return measure_png(data, offset);
+      return measure_png(data, offset, w);
     case PictureKind::kGif:
-      return measure_gif(data, offset);
+      return measure_gif(data, offset, w);
     case PictureKind::kBmp:
       return measure_bmp(data, offset);
   }
   return {};
 }
+}  // namespace
+
+Measured measure_picture(std::span<const std::uint8_t> data, std::size_t offset, PictureKind k) {
+  WorkBudget unlimited(SIZE_MAX);
+  return measure_with(data, offset, k, unlimited);
+}
 
 PictureScan find_pictures(std::span<const std::uint8_t> data) {
   PictureScan out;
+  WorkBudget budget(data.size() + kBaseSteps);
   std::size_t i = 0;
   while (i < data.size()) {
     PictureKind kind{};
@@ -255,7 +295,12 @@ PictureScan find_pictures(std::span<const std::uint8_t> data) {
         ++i;
         continue;
     }
-    const Measured m = measure_picture(data, i, kind);
+    const Measured m = measure_with(data, i, kind, budget);
+    if (m.result == Measure::kOutOfWork) {
+      out.out_of_work = true;
+      out.stopped_at = i;
+      return out;
+    }
     if (m.result == Measure::kComplete) {
       out.pictures.push_back({kind, i, m.size, m.crc_mismatch});
       i += m.size;

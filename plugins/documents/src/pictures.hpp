@@ -21,7 +21,8 @@ namespace vigil::plugins::documents {
 enum class PictureKind { kJpeg, kPng, kGif, kBmp };
 std::string_view picture_extension(PictureKind k);  // "jpg", "png", "gif", "bmp"
 
-enum class Measure { kNotPicture, kComplete, kTruncated };
+// kOutOfWork: the search's step budget ran out (find_pictures only).
+enum class Measure { kNotPicture, kComplete, kTruncated, kOutOfWork };
 
 struct Measured {
   Measure result = Measure::kNotPicture;
@@ -45,6 +46,10 @@ struct PictureProblem {
 struct PictureScan {
   std::vector<FoundPicture> pictures;
   std::vector<PictureProblem> truncated;  // structure held, but the bytes end inside it
+  // The search takes at most (size + 65536) structure steps, which no real stream needs;
+  // past that it stops at stopped_at, so that a hostile stream cannot make it quadratic.
+  bool out_of_work = false;
+  std::size_t stopped_at = 0;
 };
 
 // Every complete picture in `data`, in order; a found picture's bytes are not searched again

@@ -68,6 +68,33 @@ TEST(Pictures, SignaturesAloneAreNotPictures) {
   EXPECT_TRUE(scan.truncated.empty());
 }
 
+TEST(Pictures, OverlappingHeadersCannotMakeTheSearchQuadratic) {
+  // k JPEG starts whose first segment skips to one shared chain of m tiny COM segments: each
+  // candidate would walk the whole chain (k * m steps); the step budget stops the search.
+  constexpr std::size_t k = 10000;
+  constexpr std::size_t m = 100000;
+  Bytes data;
+  for (std::size_t i = 0; i < k; ++i) {
+    const std::size_t length = 6 * k - 6 * i - 4;
+    data.insert(data.end(), {0xFF, 0xD8, 0xFF, 0xFE, static_cast<std::uint8_t>(length >> 8U),
+                             static_cast<std::uint8_t>(length & 0xFFU)});
+  }
+  for (std::size_t j = 0; j < m; ++j) data.insert(data.end(), {0xFF, 0xFE, 0x00, 0x02});
+  const auto scan = find_pictures(data);
+  EXPECT_TRUE(scan.out_of_work);
+  EXPECT_TRUE(scan.pictures.empty());
+  EXPECT_LT(scan.stopped_at, 6 * k);
+}
+
+TEST(Pictures, ManyRealPicturesStayWithinTheBudget) {
+  const Bytes jpeg = fixtures::synthetic_jpeg(40, 30, 6);
+  Bytes data;
+  for (int i = 0; i < 200; ++i) data.insert(data.end(), jpeg.begin(), jpeg.end());
+  const auto scan = find_pictures(data);
+  EXPECT_FALSE(scan.out_of_work);
+  EXPECT_EQ(scan.pictures.size(), 200U);
+}
+
 TEST(Pictures, PngWithADamagedChunkCrcIsFlagged) {
   Bytes png = fixtures::synthetic_png(30, 20, 5);
   png[png.size() - 20] ^= 0x55U;  // inside the last IDAT

@@ -2,7 +2,8 @@
 // (tests/fixtures.hpp has the values):
 //   exif_gps.jpg        320x240 synthetic JPEG with every field, GPS and an EXIF thumbnail
 //   exif_gps.png        the same fields in a PNG (eXIf/zTXt chunks, as exiv2 writes them)
-//   exif_thumbnail.jpg  the thumbnail embedded in both, byte for byte
+//   exif_gps.heic       the same fields in a HEIC (libheif writes it, 128x96)
+//   exif_thumbnail.jpg  the thumbnail embedded in all three, byte for byte
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   const bool ok =
       write(dir + "/exif_gps.jpg", fx::with_full_metadata(fx::synthetic(".jpg", 320, 240, 1))) &&
       write(dir + "/exif_gps.png", fx::with_full_metadata(fx::synthetic(".png", 320, 240, 2))) &&
+      write(dir + "/exif_gps.heic", fx::heic_with_full_metadata(128, 96, 3)) &&
       write(dir + "/exif_thumbnail.jpg", fx::thumbnail());
   if (!ok) {
     std::cerr << "vigil_exif_fixtures: cannot write into " << dir << "\n";

@@ -84,6 +84,15 @@ TEST(Exif, TiffPngWebpCarryTheSameRecords) {
   }
 }
 
+TEST(Exif, HeicThroughExiv2sBmffReader) {
+  auto r = run(fx::heic_with_full_metadata(128, 96, 11), "heic");
+  ASSERT_TRUE(r.probed);
+  EXPECT_EQ(r.out.warnings.size(), 0U);
+  expect_full(r.out);
+  ASSERT_EQ(r.out.children.size(), 1U);
+  EXPECT_EQ(r.out.children[0].bytes, fx::thumbnail());
+}
+
 TEST(Exif, NoMetadataNoRecords) {
   auto r = run(fx::synthetic(".jpg", 100, 80, 3), "jpeg");
   ASSERT_TRUE(r.probed);

@@ -23,6 +23,10 @@ Bytes with_full_metadata(const Bytes& picture);
 // The EXIF thumbnail that with_full_metadata() embeds.
 Bytes thumbnail();
 
+// A HEIC (libheif, HEVC) of a synthetic picture carrying the same EXIF and XMP as
+// with_full_metadata(), added as HEIF metadata items (exiv2 0.27 cannot write HEIF itself).
+Bytes heic_with_full_metadata(int width, int height, int seed);
+
 // Writes the given EXIF keys (exiv2 key -> value text) and nothing else.
 Bytes with_exif(const Bytes& picture, const std::vector<std::pair<std::string, std::string>>& kv);
 
