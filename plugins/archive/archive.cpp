@@ -345,16 +345,15 @@ class Run {
   }
 
   void header_failed(const std::string& why) {
-    if (!described_ && headers_ == 0 && archive_read_has_encrypted_entries(a_.get()) <= 0 &&
-        !mentions_encryption(why)) {
-      unreadable(why);
-      return;
-    }
-    // 7z and RAR 5 can encrypt the headers themselves: then no name can be listed at all.
-    if (archive_read_has_encrypted_entries(a_.get()) > 0 || mentions_encryption(why)) {
+    // 7z (-mhe) and RAR 5 (-hp) can encrypt the headers themselves: no name can be listed.
+    if (mentions_encryption(why)) {
       out_.warn("encrypted", "after " + std::to_string(headers_) +
                                  " members, the archive's headers are encrypted (" + why +
                                  "): the remaining member names cannot be read");
+      return;
+    }
+    if (!described_ && headers_ == 0) {
+      unreadable(why);
       return;
     }
     out_.warn(damage_code(why), "after " + std::to_string(headers_) + " members: " + why);
@@ -395,6 +394,10 @@ class Run {
     Child c;
     c.layer = layer_;
     std::string path = path_of(e);
+    if (const auto at = stored_zip_data(path)) {
+      c.offset = *at;
+      c.has_offset = true;
+    }
     c.name = last_component(path);
     c.locator = locator_for(std::move(path));
     c.declared_size = archive_entry_size_is_set(e) != 0 && archive_entry_size(e) > 0
@@ -422,6 +425,10 @@ class Run {
     std::string error;
     const int end = read_data(c.bytes, cap, error);
     if (stop_.stop_requested()) return false;
+    if (c.has_offset && !lies_at_offset(c)) {
+      c.has_offset = false;  // what libarchive read is not what lies there: no offset claimed
+      c.offset = 0;
+    }
     if (end == kOverBudget) {
       c.bytes.resize(static_cast<std::size_t>(budget));
       c.status = ChildStatus::kPartial;
@@ -441,12 +448,61 @@ class Run {
         return out_.child(std::move(c));
       }
       c.status = ChildStatus::kPartial;
-      out_.warn(damage_code(error), "member " + c.locator + ": " + error + " after " +
-                                        std::to_string(c.bytes.size()) + " bytes");
+      std::string kept = std::to_string(c.bytes.size()) + " bytes";
+      if (c.has_offset && c.offset <= item_.bytes.size()) {
+        // libarchive's streaming ZIP reader gives nothing of a stored member that the end of
+        // the file cuts; its bytes lie in the item as they are, up to the end.
+        const std::uint64_t present = std::min<std::uint64_t>(
+            {c.declared_size, item_.bytes.size() - c.offset, out_.child_byte_budget()});
+        if (present > c.bytes.size()) {
+          const auto* from = item_.bytes.data() + c.offset;
+          c.bytes.assign(from, from + static_cast<std::size_t>(present));
+          kept = std::to_string(present) + " bytes taken as stored at offset " +
+                 std::to_string(c.offset);
+        }
+      }
+      out_.warn(damage_code(error), "member " + c.locator + ": " + error + "; kept " + kept +
+                                        " of " + std::to_string(c.declared_size) + " declared");
       out_.child(std::move(c));
       return false;
     }
     return out_.child(std::move(c));
+  }
+
+  // A stored (uncompressed) ZIP member's data offset in the item: its local file header
+  // (APPNOTE 4.3.7: signature, method at +8, name and extra lengths at +26 and +28) at the
+  // position libarchive reports for the header, checked against the member's name. nullopt
+  // when the header is not there (the central-directory reader seeks elsewhere), is compressed,
+  // or the archive sits under a filter.
+  std::optional<std::uint64_t> stored_zip_data(std::string_view path) const {
+    if (layer_ != "zip" || !filter_.empty()) return std::nullopt;
+    const la_int64_t pos = archive_read_header_position(a_.get());
+    if (pos < 0) return std::nullopt;
+    ByteReader r(item_.bytes);
+    if (!r.seek(static_cast<std::size_t>(pos)) || r.read_le<std::uint32_t>() != 0x04034B50U) {
+      return std::nullopt;
+    }
+    r.skip(4);  // version needed, flags
+    const auto method = r.read_le<std::uint16_t>();
+    r.skip(16);  // time, date, CRC-32, compressed and uncompressed sizes
+    const auto name_len = r.read_le<std::uint16_t>();
+    const auto extra_len = r.read_le<std::uint16_t>();
+    const auto name = r.read_bytes(name_len);
+    r.skip(extra_len);
+    if (!r.ok() || method != 0 ||
+        std::string_view(reinterpret_cast<const char*>(name.data()), name.size()) != path) {
+      return std::nullopt;
+    }
+    return r.pos();
+  }
+
+  // True when the item holds the child's bytes read so far at the child's offset.
+  bool lies_at_offset(const Child& c) const {
+    if (c.offset > item_.bytes.size() || c.bytes.size() > item_.bytes.size() - c.offset) {
+      return false;
+    }
+    return std::equal(c.bytes.begin(), c.bytes.end(),
+                      item_.bytes.begin() + static_cast<std::ptrdiff_t>(c.offset));
   }
 
   static constexpr int kComplete = 0;
