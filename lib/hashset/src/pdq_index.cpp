@@ -149,6 +149,8 @@ std::vector<PdqHit> PdqIndex::search(const Hash256& q, int threshold) const {
   std::vector<PdqHit> hits;
   if (threshold < 0 || threshold > kMaxThreshold) return hits;
   const Impl& m = *impl_;
+  // Past radius 3 the pigeonhole probes cost more than reading every hash once (see the header).
+  if (threshold > kMaxIndexedThreshold) return brute_force(m.hashes, q, threshold);
   const std::size_t n = m.hashes.size();
   const int radius = threshold / kWords;
   std::uint16_t qw[kWords];

@@ -44,8 +44,38 @@ TEST(PdqIndex, ReturnsExactlyTheBruteForceResult) {
       ASSERT_EQ(got, want) << "threshold " << t;
     }
   }
-  EXPECT_TRUE(index.search(queries[0], 64).empty());  // beyond kMaxThreshold
+  EXPECT_TRUE(index.search(queries[0], PdqIndex::kMaxThreshold + 1).empty());
   EXPECT_TRUE(index.search(queries[0], -1).empty());
+}
+
+// Every threshold that vigil accepts (0..128) gives the brute-force answer, past the
+// multi-index's own range (63) too: there the search is a linear scan. Hashes are planted at
+// every distance up to 130 from each query, and the index is also written and mapped back.
+TEST(PdqIndex, ExactAtEveryAcceptedThreshold) {
+  testing::TempDir tmp;
+  std::mt19937_64 rng(13);
+  std::vector<Hash256> base;
+  for (int i = 0; i < 2000; ++i) base.push_back(random_hash(rng));
+  std::vector<Hash256> queries;
+  for (int q = 0; q < 12; ++q) {
+    const Hash256 center = random_hash(rng);
+    queries.push_back(center);
+    for (int d = 0; d <= 130; ++d) base.push_back(flip(center, d, rng));
+  }
+  const auto built = PdqIndex::build(base);
+  ASSERT_TRUE(built.write(tmp.path() / "t.mih").ok());
+  auto opened = PdqIndex::open(tmp.path() / "t.mih");
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(PdqIndex::kMaxThreshold, 128);
+  for (int t : {0, 31, 63, 64, 96, 128}) {
+    for (const auto& q : queries) {
+      const auto want = PdqIndex::brute_force(base, q, t);
+      ASSERT_GE(want.size(), static_cast<std::size_t>(t + 1)) << "threshold " << t;
+      ASSERT_EQ(built.search(q, t), want) << "threshold " << t;
+      ASSERT_EQ(opened->search(q, t), want) << "threshold " << t << " (mapped)";
+    }
+  }
+  EXPECT_TRUE(built.search(queries[0], 129).empty());
 }
 
 TEST(PdqIndex, WrittenIndexMapsBackIdentically) {

@@ -27,8 +27,14 @@ struct PdqHit {
 
 class PdqIndex {
  public:
-  // The largest threshold accepted: radius 3 per word enumerates 697 values per word.
-  static constexpr int kMaxThreshold = 63;
+  // The largest threshold the multi-index answers itself: radius 3 per word enumerates 697 values
+  // per word. At radius 4 (T = 64..79) the probes would already reach about 0.6 n candidates, each
+  // a random read, so above this threshold search() scans all hashes in order instead: slower on a
+  // large set, but the same exact answer.
+  static constexpr int kMaxIndexedThreshold = 63;
+  // The largest threshold accepted (vigil's --pdq-threshold range 0..128: two unrelated PDQ hashes
+  // differ in about 128 bits, so a larger threshold matches nearly everything).
+  static constexpr int kMaxThreshold = 128;
 
   PdqIndex();
   ~PdqIndex();
@@ -45,8 +51,9 @@ class PdqIndex {
   [[nodiscard]] const Hash256& hash(std::size_t i) const;
   [[nodiscard]] std::span<const Hash256> hashes() const;
 
-  // Every stored hash within `threshold` (0..kMaxThreshold) of q, sorted by (distance, index).
-  // A threshold out of range yields an empty result.
+  // Every stored hash within `threshold` (0..kMaxThreshold) of q, sorted by (distance, index):
+  // by the multi-index up to kMaxIndexedThreshold, by a linear scan above it. A threshold out of
+  // range yields an empty result.
   [[nodiscard]] std::vector<PdqHit> search(const Hash256& q, int threshold) const;
   // The same answer by a linear scan: the reference the tests and the benchmark compare with.
   [[nodiscard]] static std::vector<PdqHit> brute_force(std::span<const Hash256> hashes,
