@@ -250,4 +250,58 @@ Bytes make_pdf_with_jpeg(const Bytes& jpeg, int width, int height) {
   return out;
 }
 
+Bytes ascii_hex(const Bytes& b) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  Bytes out;
+  for (const auto c : b) {
+    out.push_back(static_cast<std::uint8_t>(kHex[c >> 4U]));
+    out.push_back(static_cast<std::uint8_t>(kHex[c & 15U]));
+  }
+  out.push_back('>');
+  return out;
+}
+
+Bytes make_pdf_by_hand(const std::vector<PdfImageSpec>& images) {
+  Bytes out;
+  auto put = [&out](const std::string& s) { out.insert(out.end(), s.begin(), s.end()); };
+  std::vector<std::size_t> offsets;
+  put("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
+  std::string xobjects;
+  std::string content;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    xobjects += "/Im" + std::to_string(i) + " " + std::to_string(4 + i) + " 0 R ";
+    content += "q 10 0 0 10 0 0 cm /Im" + std::to_string(i) + " Do Q\n";
+  }
+  const std::size_t content_id = 4 + images.size();
+  offsets.push_back(out.size());
+  put("1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+  offsets.push_back(out.size());
+  put("2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n");
+  offsets.push_back(out.size());
+  put("3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /Resources << /XObject << " +
+      xobjects + ">> >> /Contents " + std::to_string(content_id) + " 0 R >>\nendobj\n");
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    offsets.push_back(out.size());
+    put(std::to_string(4 + i) +
+        " 0 obj\n<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceRGB "
+        "/BitsPerComponent 8 /Filter " +
+        images[i].filter + " /Length " + std::to_string(images[i].data.size()) + " >>\nstream\n");
+    out.insert(out.end(), images[i].data.begin(), images[i].data.end());
+    put("\nendstream\nendobj\n");
+  }
+  offsets.push_back(out.size());
+  put(std::to_string(content_id) + " 0 obj\n<< /Length " + std::to_string(content.size()) +
+      " >>\nstream\n" + content + "\nendstream\nendobj\n");
+  const std::size_t xref = out.size();
+  put("xref\n0 " + std::to_string(offsets.size() + 1) + "\n0000000000 65535 f \n");
+  for (const auto o : offsets) {
+    std::string line = std::to_string(o);
+    line.insert(0, 10 - line.size(), '0');
+    put(line + " 00000 n \n");
+  }
+  put("trailer\n<< /Size " + std::to_string(offsets.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
+      std::to_string(xref) + "\n%%EOF\n");
+  return out;
+}
+
 }  // namespace vigil::plugins::documents::fixtures

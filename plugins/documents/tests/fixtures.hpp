@@ -33,4 +33,16 @@ Bytes make_doc(const std::vector<Bytes>& pictures);
 // A one-page PDF (cairo) showing the JPEG, embedded as a DCTDecode image XObject.
 Bytes make_pdf_with_jpeg(const Bytes& jpeg, int width, int height);
 
+// A PDF written by hand (ISO 32000-1 §7.5: header, objects, cross-reference table, trailer)
+// whose objects 4, 5, ... are image XObjects with the given /Filter value (PDF syntax, e.g.
+// "[/ASCIIHexDecode /DCTDecode]") and stream data, after a catalog (1), pages (2) and a page
+// (3) that draws them.
+struct PdfImageSpec {
+  std::string filter;
+  Bytes data;
+};
+Bytes make_pdf_by_hand(const std::vector<PdfImageSpec>& images);
+// Hex digits of the bytes, ending with the ASCIIHexDecode end marker '>'.
+Bytes ascii_hex(const Bytes& b);
+
 }  // namespace vigil::plugins::documents::fixtures
