@@ -77,7 +77,8 @@ class DocumentsExtractor final : public extract::Extractor {
   }
   [[nodiscard]] std::string_view outputs() const override {
     return "children: OOXML media/embedded parts and thumbnail (layer ooxml), pictures in OLE "
-           "streams (layer ole), PDF JPEG/JPEG 2000 image XObjects (layer pdf); records: "
+           "streams and embedded ZIP/PDF streams whole (layer ole), PDF JPEG/JPEG 2000 image "
+           "XObjects (layer pdf); records: "
            "pdf_image_streams, pdf_images_not_extracted";
   }
   [[nodiscard]] std::string_view limits() const override {

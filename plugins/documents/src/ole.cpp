@@ -172,6 +172,11 @@ class OleWalker {
                                  std::to_string(size) + " bytes");
       data.resize(static_cast<std::size_t>(n));
     }
+    // An embedded document kept whole in a stream (Word's ObjectPool/_n/Package holds an OOXML
+    // package; a CONTENTS stream can hold a PDF) is one child, read again by the extractors,
+    // rather than searched here: its pictures are compressed or would be found twice.
+    const ByteReader head(data);
+    if (head.matches(0, "PK\x03\x04") || head.matches(0, "%PDF-")) return emit_whole(path, data);
     const PictureScan scan = find_pictures(data);
     if (scan.out_of_work) {
       out_.warn("limit", "OLE stream " + path + ": picture search stopped at byte " +
@@ -201,6 +206,21 @@ class OleWalker {
       if (!out_.child(std::move(child))) return false;
     }
     return true;
+  }
+
+  bool emit_whole(const std::string& path, std::vector<std::uint8_t>& data) {
+    if (data.size() > out_.child_byte_budget()) {
+      out_.warn("limit", "OLE stream " + path + " of " + std::to_string(data.size()) +
+                             " bytes exceeds the child byte budget");
+      return true;
+    }
+    extract::Child child;
+    child.layer = "ole";
+    child.locator = "stream " + path;
+    child.name = path.substr(path.rfind('/') + 1);
+    child.declared_size = data.size();
+    child.bytes = std::move(data);
+    return out_.child(std::move(child));
   }
 
   const extract::ItemInput& item_;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fixtures.hpp"
 #include "vigil/extract/testing.hpp"
 
@@ -148,6 +150,22 @@ TEST(Documents, OleDataStreamPictures) {
   EXPECT_EQ(r.out.children[0].bytes, jpeg);
   EXPECT_EQ(r.out.children[1].locator, "stream /Data@" + std::to_string(68 + jpeg.size() + 76));
   EXPECT_EQ(r.out.children[1].bytes, png);
+}
+
+TEST(Documents, OleEmbeddedPackageIsOneChild) {
+  // Word keeps an embedded .docx whole in ObjectPool/_n/Package: one child, extracted again.
+  const Bytes jpeg = fx::synthetic_jpeg(64, 48, 21);
+  const Bytes docx = fx::make_docx({{"word/media/image1.jpeg", jpeg}});
+  auto r = run(fx::make_cfb({{"WordDocument", Bytes(4096, 0)}, {"Package", docx}}));
+  ASSERT_EQ(r.out.children.size(), 1U);
+  EXPECT_EQ(r.out.children[0].locator, "stream /Package");
+  EXPECT_EQ(r.out.children[0].name, "Package");
+  // make_cfb pads streams to 4096 bytes: the child is the stream, padding included.
+  ASSERT_GE(r.out.children[0].bytes.size(), docx.size());
+  EXPECT_TRUE(std::equal(docx.begin(), docx.end(), r.out.children[0].bytes.begin()));
+  auto inner = run(r.out.children[0].bytes);
+  ASSERT_EQ(inner.out.children.size(), 1U);
+  EXPECT_EQ(inner.out.children[0].bytes, jpeg);
 }
 
 TEST(Documents, OleTruncatedPictureIsAWarningNotAChild) {
