@@ -205,17 +205,20 @@ TEST(Documents, DamagedOleHeaderIsAWarning) {
 }
 
 TEST(Documents, OleHeaderThatWouldExhaustMemoryIsAWarning) {
-  // Found by fuzzing: libolecf sizes its allocation table from the header's FAT sector count.
-  Bytes doc = fx::make_doc({fx::synthetic_jpeg(40, 40, 19)});
-  doc[44] = 0xFF;
-  doc[45] = 0xFF;
-  doc[46] = 0xFF;
-  doc[47] = 0x0F;
-  auto r = run(doc);
-  ASSERT_TRUE(r.probed);
-  EXPECT_EQ(r.out.children.size(), 0U);
-  ASSERT_EQ(r.out.warnings_with("corrupt"), 1U);
-  EXPECT_NE(r.out.warnings[0].message.find("FAT sectors"), std::string::npos);
+  // Found by fuzzing: libolecf sizes its FAT and mini FAT tables from the header's counts.
+  for (const auto& [offset, what] : {std::pair{44, "FAT sectors"}, {64, "mini FAT sectors"}}) {
+    SCOPED_TRACE(what);
+    Bytes doc = fx::make_doc({fx::synthetic_jpeg(40, 40, 19)});
+    doc[offset] = 0xFF;
+    doc[offset + 1] = 0xFF;
+    doc[offset + 2] = 0xFF;
+    doc[offset + 3] = 0x0F;
+    auto r = run(doc);
+    ASSERT_TRUE(r.probed);
+    EXPECT_EQ(r.out.children.size(), 0U);
+    ASSERT_EQ(r.out.warnings_with("corrupt"), 1U);
+    EXPECT_NE(r.out.warnings[0].message.find(what), std::string::npos);
+  }
 }
 
 TEST(Documents, PdfDctImageIsTheJpegAsItIs) {
