@@ -272,8 +272,9 @@ class Run {
       : item_(item), out_(out), stop_(std::move(stop)), a_(new_reader()) {}
 
   void go() {
+    // libarchive chooses the filters and the format while it opens.
     if (archive_read_open_memory(a_.get(), item_.bytes.data(), item_.bytes.size()) != ARCHIVE_OK) {
-      unreadable(error_text(a_.get()));
+      header_failed(error_text(a_.get()));
       return;
     }
     int stalls = 0;
@@ -313,13 +314,9 @@ class Run {
   bool describe() {
     described_ = true;
     format_ = archive_format(a_.get());
-    std::string filters;
-    for (int i = 0; i < archive_filter_count(a_.get()); ++i) {
-      const std::string_view f = filter_layer(archive_filter_code(a_.get(), i));
-      if (f.empty()) continue;
-      if (filter_.empty()) filter_ = f;
-      if (!filters.empty()) filters += ",";
-      filters += f;
+    const std::string filters = filter_names();
+    for (int i = 0; i < archive_filter_count(a_.get()) && filter_.empty(); ++i) {
+      filter_ = filter_layer(archive_filter_code(a_.get(), i));
     }
     if ((format_ & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW) {
       if (filter_.empty()) {
@@ -335,6 +332,18 @@ class Run {
     out_.record({"format", std::string(format_record(format_))});
     if (!filters.empty()) out_.record({"compression", filters});
     return true;
+  }
+
+  // The decompression filters under the format, innermost first ("gzip"), or "".
+  std::string filter_names() const {
+    std::string names;
+    for (int i = 0; i < archive_filter_count(a_.get()); ++i) {
+      const std::string_view f = filter_layer(archive_filter_code(a_.get(), i));
+      if (f.empty()) continue;
+      if (!names.empty()) names += ",";
+      names += f;
+    }
+    return names;
   }
 
   // The item was typed an archive by its signature, yet cannot be opened.
@@ -353,6 +362,16 @@ class Run {
       return;
     }
     if (!described_ && headers_ == 0) {
+      // The raw reader accepts any byte: when a decompression filter opened the stream and no
+      // format, raw included, recognises what came out, nothing came out. An empty stream is
+      // not a damaged one.
+      const std::string filters = filter_names();
+      if (!filters.empty() && why.find("Unrecognized archive format") != std::string::npos) {
+        out_.record({"format", "raw"});
+        out_.record({"compression", filters});
+        out_.record({"members", "0"});
+        return;
+      }
       unreadable(why);
       return;
     }

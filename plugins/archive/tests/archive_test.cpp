@@ -690,6 +690,28 @@ TEST(ArchiveExtractor, SignatureWithoutAnArchiveIsOneWarning) {
   EXPECT_TRUE(out.records.empty());
 }
 
+TEST(ArchiveExtractor, EmptyArchivesAreDescribedWithoutChildren) {
+  // End of central directory record only (APPNOTE 4.3.16): an empty ZIP, not a damaged one.
+  const auto zip = run(bytes(std::string("PK\x05\x06") + std::string(18, '\0')), "empty.zip");
+  EXPECT_TRUE(zip.children.empty());
+  EXPECT_TRUE(zip.warnings.empty()) << codes(zip);
+  EXPECT_EQ(zip.value("format"), "zip");
+  EXPECT_EQ(zip.value("members"), "0");
+  // An empty gzip stream decompresses to nothing: no member, and not damaged.
+  const auto gz =
+      run(write_archive(spec(archive_write_set_format_raw, {archive_write_add_filter_gzip}),
+                        {file("data", "")}),
+          "empty.gz");
+  EXPECT_TRUE(gz.children.empty());
+  EXPECT_TRUE(gz.warnings.empty()) << codes(gz);
+  EXPECT_EQ(gz.value("compression"), "gzip");
+  EXPECT_EQ(gz.value("members"), "0");
+  // A gzip stream cut inside its header is damaged.
+  const auto cut = run(bytes(std::string("\x1F\x8B\x08\x00\x00", 5)), "cut.gz");
+  EXPECT_TRUE(cut.children.empty());
+  EXPECT_EQ(cut.warnings.size(), 1u) << codes(cut);
+}
+
 TEST(ArchiveExtractor, OtherTypesAreNotProbed) {
   const auto out = run(bytes("\xFF\xD8\xFF\xE0 a jpeg"), "a.jpg", 1 << 20, 10, false);
   EXPECT_TRUE(out.children.empty());
