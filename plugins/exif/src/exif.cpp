@@ -3,6 +3,8 @@
 // record of the item; the IFD1 thumbnail (Exif 2.32 §4.5.4) is a child item.
 #include "exif/exif.hpp"
 
+#include "vigil/core/text.hpp"
+
 #include <exiv2/exiv2.hpp>
 
 #include <array>
@@ -54,6 +56,19 @@ std::string trimmed(std::string s) {
   return s.substr(i);
 }
 
+// Records are UTF-8. EXIF ASCII fields often hold other encodings (Latin-1, Shift-JIS): such a
+// value is recorded with U+FFFD in place of the invalid bytes, and its exact bytes in hex under
+// "<name>_hex", so that nothing is lost.
+void text_record(extract::Emitter& out, const std::string& name, const std::string& value) {
+  if (is_valid_utf8(value)) {
+    out.record({name, value});
+    return;
+  }
+  out.record({name, lossy_utf8(value)});
+  out.record({name + "_hex",
+              hex_encode({reinterpret_cast<const std::uint8_t*>(value.data()), value.size()})});
+}
+
 class Reader {
  public:
   Reader(const Exiv2::ExifData& exif, extract::Emitter& out) : exif_(exif), out_(out) {}
@@ -67,7 +82,7 @@ class Reader {
     const auto* d = find(key);
     if (d == nullptr) return;
     const std::string v = trimmed(d->toString());
-    if (!v.empty()) out_.record({record, v});
+    if (!v.empty()) text_record(out_, record, v);
   }
 
   // "YYYY:MM:DD HH:MM:SS" (Exif 2.32 §4.6.5 DateTimeOriginal) as ISO 8601, with the offset of
@@ -192,7 +207,7 @@ void xmp_text(const Exiv2::XmpData& xmp, const char* key, const char* record,
   const auto it = xmp.findKey(Exiv2::XmpKey(key));
   if (it == xmp.end()) return;
   const std::string v = trimmed(it->toString());
-  if (!v.empty()) out.record({record, v});
+  if (!v.empty()) text_record(out, record, v);
 }
 
 void emit_thumbnail(const Exiv2::ExifData& exif, extract::Emitter& out) {

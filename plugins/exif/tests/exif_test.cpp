@@ -118,6 +118,15 @@ TEST(Exif, LocalTimeWithoutOffsetAndNorthEastPositive) {
   EXPECT_EQ(r.out.records.size(), 4U);
 }
 
+TEST(Exif, TextThatIsNotUtf8KeepsItsBytes) {
+  // "Café" in Latin-1, as some cameras write it.
+  auto r = run(fx::with_exif(fx::synthetic(".jpg", 100, 80, 12), {{"Exif.Image.Make", "Caf\xE9"}}),
+               "jpeg");
+  EXPECT_EQ(r.out.value("make"), "Caf\xEF\xBF\xBD");
+  EXPECT_EQ(r.out.value("make_hex"), "436166e9");
+  EXPECT_EQ(r.out.records.size(), 2U);
+}
+
 TEST(Exif, InvalidFieldsAreWarningsNotGuesses) {
   auto r = run(fx::with_exif(fx::synthetic(".jpg", 100, 80, 5),
                              {{"Exif.Image.Make", "Vigil Synthetic"},
