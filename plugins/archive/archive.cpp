@@ -62,25 +62,38 @@ struct ReadDeleter {
 using ArchivePtr = std::unique_ptr<struct archive, ReadDeleter>;
 
 // libarchive converts member names into the calling thread's locale charset; under the "C"
-// locale a UTF-8 name does not convert and comes back null. This thread, and only this thread,
-// runs under C.UTF-8 while extract() runs (uselocale is per thread): UTF-8 names (ZIP's flag
-// bit 11, 7z's UTF-16, pax) arrive as UTF-8, and names in an undeclared charset as their bytes.
-class Utf8ThreadLocale {
+// locale a UTF-8 name does not convert and comes back null. Around the libarchive calls that
+// convert names (open, next header, name getters), this thread and only this thread runs under
+// C.UTF-8 (uselocale is per thread): UTF-8 names (ZIP's flag bit 11, 7z's UTF-16, pax) arrive as
+// UTF-8, and names in an undeclared charset as their bytes. The emitter's callbacks run under the
+// thread's own locale.
+class Utf8Locale {
  public:
-  Utf8ThreadLocale() : loc_(newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr))) {
-    if (loc_ != static_cast<locale_t>(nullptr)) old_ = uselocale(loc_);
+  Utf8Locale() : loc_(newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr))) {}
+  ~Utf8Locale() {
+    if (loc_ != static_cast<locale_t>(nullptr)) freelocale(loc_);
   }
-  ~Utf8ThreadLocale() {
-    if (loc_ == static_cast<locale_t>(nullptr)) return;
-    uselocale(old_);
-    freelocale(loc_);
-  }
-  Utf8ThreadLocale(const Utf8ThreadLocale&) = delete;
-  Utf8ThreadLocale& operator=(const Utf8ThreadLocale&) = delete;
+  Utf8Locale(const Utf8Locale&) = delete;
+  Utf8Locale& operator=(const Utf8Locale&) = delete;
+
+  class Scope {
+   public:
+    explicit Scope(const Utf8Locale& l)
+        : on_(l.loc_ != static_cast<locale_t>(nullptr)),
+          old_(on_ ? uselocale(l.loc_) : static_cast<locale_t>(nullptr)) {}
+    ~Scope() {
+      if (on_) uselocale(old_);
+    }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    bool on_;
+    locale_t old_;
+  };
 
  private:
   locale_t loc_;
-  locale_t old_ = static_cast<locale_t>(nullptr);
 };
 
 std::string lower(std::string_view s) {
@@ -273,7 +286,12 @@ class Run {
 
   void go() {
     // libarchive chooses the filters and the format while it opens.
-    if (archive_read_open_memory(a_.get(), item_.bytes.data(), item_.bytes.size()) != ARCHIVE_OK) {
+    int opened = ARCHIVE_FATAL;
+    {
+      const Utf8Locale::Scope utf8(utf8_);
+      opened = archive_read_open_memory(a_.get(), item_.bytes.data(), item_.bytes.size());
+    }
+    if (opened != ARCHIVE_OK) {
       header_failed(error_text(a_.get()));
       return;
     }
@@ -281,7 +299,11 @@ class Run {
     bool at_end = false;
     while (!stop_.stop_requested()) {
       struct archive_entry* entry = nullptr;
-      const int rc = archive_read_next_header(a_.get(), &entry);
+      int rc = ARCHIVE_FATAL;
+      {
+        const Utf8Locale::Scope utf8(utf8_);
+        rc = archive_read_next_header(a_.get(), &entry);
+      }
       if (rc == ARCHIVE_EOF) {
         at_end = true;
         break;
@@ -387,6 +409,7 @@ class Run {
   }
 
   std::string path_of(struct archive_entry* e) const {
+    const Utf8Locale::Scope utf8(utf8_);
     if (layer_ == filter_ && (format_ & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW) {
       GzipHeader gz;
       if (filter_ == "gzip") gz = parse_gzip_header(item_.bytes);
@@ -401,11 +424,16 @@ class Run {
   bool member(struct archive_entry* e) {
     const auto type = archive_entry_filetype(e);
     if (type == AE_IFDIR) return true;  // directories are not items
-    const char* hardlink = archive_entry_hardlink(e);
-    if (type == AE_IFLNK || hardlink != nullptr) {
+    std::string link;
+    const char* hardlink = nullptr;
+    {
+      const Utf8Locale::Scope utf8(utf8_);
+      hardlink = archive_entry_hardlink(e);
       const char* target = hardlink != nullptr ? hardlink : archive_entry_symlink(e);
-      out_.record({hardlink != nullptr ? "hardlink" : "symlink",
-                   path_of(e) + " -> " + (target != nullptr ? target : "")});
+      if (target != nullptr) link = target;
+    }
+    if (type == AE_IFLNK || hardlink != nullptr) {
+      out_.record({hardlink != nullptr ? "hardlink" : "symlink", path_of(e) + " -> " + link});
       return true;
     }
     if (type != AE_IFREG && type != 0) return true;  // devices, FIFOs, sockets: no content
@@ -586,6 +614,7 @@ class Run {
   const ItemInput& item_;
   Emitter& out_;
   std::stop_token stop_;
+  Utf8Locale utf8_;  // before a_: freed after the reader
   ArchivePtr a_;
   bool described_ = false;
   int format_ = 0;
@@ -622,7 +651,6 @@ class ArchiveExtractor final : public extract::Extractor {
     return std::find(kInputTypes.begin(), kInputTypes.end(), item.type.name) != kInputTypes.end();
   }
   void extract(const ItemInput& item, Emitter& out, std::stop_token stop) const override {
-    const Utf8ThreadLocale utf8;
     Run(item, out, std::move(stop)).go();
   }
 };
