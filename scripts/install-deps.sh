@@ -23,8 +23,8 @@ packages=(
   # GIF writer for the synthetic picture generator (OpenCV 4.6 cannot encode GIF)
   libgif-dev
   # documents extractor (plugins/documents): OLE compound files through libolecf (with libbfio,
-  # its I/O layer), PDF through libqpdf; exif extractor (plugins/exif): exiv2
-  libolecf-dev libbfio-dev libqpdf-dev libexiv2-dev
+  # its I/O layer), PDF through libqpdf (zlib: its stream-size check); exif (plugins/exif): exiv2
+  libolecf-dev libbfio-dev libqpdf-dev libexiv2-dev zlib1g-dev
   # reference tools the tests and benchmarks compare against
   hashdeep libxml2-utils sqlite3 xxd python3
   # PDF report (lib/report): cairo PDF surface + pango shaping; fonts with Latin, Arabic

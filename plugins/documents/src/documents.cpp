@@ -83,7 +83,8 @@ class DocumentsExtractor final : public extract::Extractor {
   }
   [[nodiscard]] std::string_view limits() const override {
     return "OLE streams no larger than the file; pictures found by structure (JPEG, PNG, GIF, "
-           "BMP) only; PDF images other than DCTDecode/JPXDecode are counted, not emitted";
+           "BMP) only; PDF images other than DCTDecode/JPXDecode are counted, not emitted; a PDF "
+           "whose xref/object streams inflate past 64 MiB (256 MiB in all) is not read";
   }
   [[nodiscard]] bool probe(const extract::ItemInput& item) const override {
     const ByteReader r(item.bytes);

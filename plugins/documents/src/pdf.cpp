@@ -1,10 +1,15 @@
 // PDF images to children and records (the qpdf side is pdf_qpdf.cpp).
 #include "formats.hpp"
+#include "pdf_guard.hpp"
 #include "pdf_qpdf.hpp"
 
 namespace vigil::plugins::documents {
 
 void extract_pdf(const extract::ItemInput& item, extract::Emitter& out, std::stop_token stop) {
+  if (const std::string bomb = pdf_structure_bomb(item.bytes); !bomb.empty()) {
+    out.warn("limit", "PDF not read: " + bomb + " (qpdf would hold it all in memory)");
+    return;
+  }
   PdfCallbacks cb;
   cb.budget = out.child_byte_budget();
   cb.warn = [&out](std::string code, std::string message) {
