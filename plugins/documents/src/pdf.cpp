@@ -26,7 +26,9 @@ void extract_pdf(const extract::ItemInput& item, extract::Emitter& out, std::sto
   };
   cb.stopped = [&stop] { return stop.stop_requested(); };
   const PdfCounts counts = scan_pdf_images(item.bytes.data(), item.bytes.size(), cb);
-  if (!counts.opened) return;  // already a warning; counting nothing would claim "no images"
+  // Counts are facts only when every object was seen: a PDF that qpdf could not open is already
+  // a warning, and one cut short by a stop or the emitter's limit was counted in part.
+  if (!counts.opened || !counts.complete) return;
   out.record({"pdf_image_streams", std::to_string(counts.image_streams)});
   out.record({"pdf_images_not_extracted", std::to_string(counts.not_extracted)});
 }

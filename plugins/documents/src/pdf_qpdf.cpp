@@ -89,6 +89,7 @@ PdfCounts scan_pdf_images(const std::uint8_t* data, std::size_t size, const PdfC
 
   PdfCounts counts;
   counts.opened = true;
+  counts.complete = true;
   std::vector<QPDFObjectHandle> objects;
   try {
     objects = pdf.getAllObjects();
@@ -98,7 +99,10 @@ PdfCounts scan_pdf_images(const std::uint8_t* data, std::size_t size, const PdfC
   flush_warnings();
 
   for (auto& obj : objects) {
-    if (cb.stopped()) break;
+    if (cb.stopped()) {
+      counts.complete = false;
+      break;
+    }
     try {
       if (!obj.isStream()) continue;
       auto dict = obj.getDict();
@@ -156,7 +160,10 @@ PdfCounts scan_pdf_images(const std::uint8_t* data, std::size_t size, const PdfC
       }
       child.name =
           "object" + std::to_string(obj.getObjectID()) + (last == "/DCTDecode" ? ".jpg" : ".jp2");
-      if (!cb.image(std::move(child))) break;
+      if (!cb.image(std::move(child))) {
+        counts.complete = false;
+        break;
+      }
     } catch (const std::exception& e) {
       cb.warn("corrupt", "PDF " + object_locator(obj) + ": " + e.what());
     }

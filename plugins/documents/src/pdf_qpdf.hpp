@@ -26,7 +26,8 @@ struct PdfCallbacks {
 };
 
 struct PdfCounts {
-  bool opened = false;  // qpdf read the file (else nothing was counted)
+  bool opened = false;    // qpdf read the file (else nothing was counted)
+  bool complete = false;  // every object was looked at (no stop, no emitter limit)
   std::uint64_t image_streams = 0;
   std::uint64_t not_extracted = 0;
 };

@@ -262,6 +262,14 @@ TEST(Documents, PdfFiltersInFrontOfDctJpxAndRawSamples) {
   EXPECT_TRUE(named);
 }
 
+TEST(Documents, PdfCutShortByTheEmitterRecordsNoCounts) {
+  const Bytes jpeg = fx::synthetic_jpeg(16, 16, 22);
+  const Bytes pdf = fx::make_pdf_by_hand({{"/DCTDecode", jpeg}, {"/DCTDecode", jpeg}});
+  auto r = run(pdf, 1U << 26U, 1);
+  EXPECT_EQ(r.out.children.size(), 1U);
+  EXPECT_EQ(r.out.records.size(), 0U);
+}
+
 TEST(Documents, PdfBehindJunkBytesIsStillFound) {
   const Bytes jpeg = fx::synthetic_jpeg(64, 64, 16);
   Bytes pdf(100, 'x');
