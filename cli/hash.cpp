@@ -26,9 +26,13 @@ void register_hash(CLI::App& app, Action& action) {
   sub->add_flag("--fast-triage", opt->fast_triage,
                 "Decode JPEGs at reduced scale: faster, hashes labelled pdq-fast-triage, never "
                 "canonical");
+  sub->add_option("-j,--threads", opt->threads,
+                  "Files hashed at once (default 0: every core); the output order never changes")
+      ->capture_default_str();
   sub->add_option("--max-pixels", opt->max_pixels,
                   "Refuse to decode pictures whose header declares more pixels")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(decimal_at_most(kMaxPixelsAccepted));
   sub->add_flag("--accept-truncated", opt->accept_truncated,
                 "Hash JPEGs cut short (no end marker; the missing part decodes grey) instead of "
                 "reporting an error; they are flagged truncated");

@@ -1,5 +1,6 @@
 // vigil hashset import|info|lookup|export: bring known lists in, compile them into a set folder,
-// query and export them. Exit 0 done; 1 done with rejected lines (each listed); 2 fatal.
+// query and export them. Exit 0 done; 1 done with rejected lines (each listed); 2 fatal. lookup
+// answers as grep(1) does: 0 when something is listed, 1 when nothing is, 2 on errors.
 #include <fmt/format.h>
 
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "vigil/core/byte_size.hpp"
 #include "vigil/core/text.hpp"
 #include "vigil/hashset/export.hpp"
 #include "vigil/hashset/hash_set.hpp"
@@ -16,6 +18,8 @@ namespace vigil::cli {
 namespace {
 
 namespace hs = vigil::hashset;
+
+constexpr int kExitNothingListed = 1;  // lookup: grep(1)'s "no line was selected"
 
 struct ImportArgs {
   std::vector<std::string> files;
@@ -132,13 +136,21 @@ int run_lookup(const std::string& path, const std::vector<std::string>& digests,
   if (threshold < 0 || threshold > hs::PdqIndex::kMaxThreshold)
     return fatal(
         fmt::format("--threshold {}: expected 0..{}", threshold, hs::PdqIndex::kMaxThreshold));
+  if (digests.empty() && pdqs.empty()) return fatal("lookup: give a DIGEST or --pdq HASH");
+  // Every query is checked before anything is printed, so an error never follows half an answer.
+  for (const auto& d : digests)
+    if (!hs::Digest::from_hex(d))
+      return fatal(printable(d) +
+                   ": not an MD5, SHA-1 or SHA-256 digest (32, 40 or 64 hex digits)");
+  for (const auto& p : pdqs)
+    if (!Hash256::from_hex(p)) return fatal(printable(p) + ": not a PDQ hash (64 hex digits)");
+  bool listed = false;
   std::vector<std::uint32_t> ids;
   for (const auto& d : digests) {
-    auto digest = hs::Digest::from_hex(d);
-    if (!digest)
-      return fatal(d + ": not an MD5, SHA-1 or SHA-256 digest (32, 40 or 64 hex digits)");
+    const auto digest = hs::Digest::from_hex(d);
     ids.clear();
     set->find(*digest, ids);
+    listed |= !ids.empty();
     if (ids.empty())
       std::cout << fmt::format("{}\t{}\tnot listed\n", digest->to_hex(),
                                hs::algorithm_name(digest->algorithm));
@@ -147,16 +159,16 @@ int run_lookup(const std::string& path, const std::vector<std::string>& digests,
                                hs::algorithm_name(digest->algorithm), describe(*set, id));
   }
   for (const auto& p : pdqs) {
-    auto q = Hash256::from_hex(p);
-    if (!q) return fatal(p + ": not a PDQ hash (64 hex digits)");
+    const auto q = Hash256::from_hex(p);
     const auto hits = set->find_near(*q, threshold);
+    listed |= !hits.empty();
     if (hits.empty())
       std::cout << fmt::format("{}\tpdq\tno near match within {}\n", q->to_hex(), threshold);
     for (const auto& h : hits)
       std::cout << fmt::format("{}\tpdq\tnear match\tdistance={}\tthreshold={}\t{}\n", q->to_hex(),
                                h.distance, threshold, describe(*set, set->pdq_record(h.index)));
   }
-  return kExitOk;
+  return listed ? kExitOk : kExitNothingListed;
 }
 
 int run_export(const std::string& path, const std::string& format, const std::string& out_path) {
@@ -223,7 +235,9 @@ void register_hashset(CLI::App& app, Action& action) {
                   "Reject PDQ hashes of lower quality (default 50)");
   imp->add_option("--imported-at", ia->imported_at,
                   "Pin the import time (ISO-8601 UTC) for reproducible sets");
-  imp->add_option("--memory-mb", ia->memory_mb, "Memory for sorting one partition (default 1024)");
+  // Shifted into bytes: a count of MiB that would wrap is refused (decimal_at_most), never wrapped.
+  imp->add_option("--memory-mb", ia->memory_mb, "Memory for sorting one partition (default 1024)")
+      ->check(decimal_at_most(kMaxByteSize >> 20));
   imp->callback([ia, &action] { action = [ia] { return run_import(*ia); }; });
 
   auto info_set = std::make_shared<std::string>();

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "vigil/case/case_store.hpp"
+#include "vigil/core/byte_size.hpp"
 #include "vigil/core/text.hpp"
 #include "vigil/pipeline/analysers.hpp"
 #include "vigil/pipeline/media_module.hpp"
@@ -36,28 +37,6 @@ struct ScanOptions {
   std::vector<std::string> argv;
 };
 
-// "1G", "512M", "65536" -> bytes.
-Result<std::uint64_t> parse_size(const std::string& s) {
-  std::size_t pos = 0;
-  unsigned long long v = 0;
-  try {
-    v = std::stoull(s, &pos);
-  } catch (const std::exception&) {
-    return make_error(ErrorCode::kInvalidArgument, "not a size: " + s);
-  }
-  const std::string unit = s.substr(pos);
-  std::uint64_t mult = 1;
-  if (unit == "K" || unit == "KiB")
-    mult = 1ULL << 10;
-  else if (unit == "M" || unit == "MiB")
-    mult = 1ULL << 20;
-  else if (unit == "G" || unit == "GiB")
-    mult = 1ULL << 30;
-  else if (!unit.empty())
-    return make_error(ErrorCode::kInvalidArgument, "unknown size unit: " + s);
-  return static_cast<std::uint64_t>(v) * mult;
-}
-
 std::string json_array(const std::vector<std::string>& v) {
   std::string out = "[";
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -73,8 +52,8 @@ int run_scan(const ScanOptions& opt) {
   settings.digests =
       opt.digests == "all" ? pipeline::DigestPolicy::kAll : pipeline::DigestPolicy::kMedia;
   settings.verify = opt.verify;
-  auto mem = parse_size(opt.max_memory);
-  if (!mem) return fatal("--max-memory: " + mem.error().message);
+  auto mem = parse_byte_size(opt.max_memory);
+  if (!mem) return fatal("--max-memory " + mem.error().message);
   if (*mem < (16ULL << 20)) return fatal("--max-memory: at least 16M is needed");
   settings.max_memory = *mem;
 
@@ -202,7 +181,8 @@ void register_scan(CLI::App& app, Action& action) {
                   "near match (default 0.8)")
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--max-pixels", opt->max_pixels,
-                  "Pictures declaring more pixels are not decoded (a warning; default 100000000)");
+                  "Pictures declaring more pixels are not decoded (a warning; default 100000000)")
+      ->check(decimal_at_most(kMaxPixelsAccepted));
   sub->add_flag("-q,--quiet", opt->quiet, "No progress bar and no summary");
   sub->callback([opt, &action] {
     opt->argv = command_line();

@@ -63,9 +63,29 @@ PdqResult hash_frame(PdqHasher& hasher, const cv::Mat& frame) {
   return hasher.hash_bgr(bgr.data, bgr.cols, bgr.rows, bgr.step);
 }
 
+// The frame size the stream declares (its codec parameters, read when the container was opened),
+// checked before any frame is read: a hostile header that claims a huge frame is refused without
+// a frame of that size being decoded. (FFmpeg's stream probing inside open() may already decode a
+// first frame of codecs whose container does not give the pixel format; OpenCV gives no way to
+// read the header without it.) 0 x 0 (not declared) leaves the check to the decoded frames.
+Result<void> check_declared_size(cv::VideoCapture& cap, const VideoOptions& o) {
+  const double w = cap.get(cv::CAP_PROP_FRAME_WIDTH);
+  const double h = cap.get(cv::CAP_PROP_FRAME_HEIGHT);
+  if (!(w > 0 && h > 0 && w < 1e9 && h < 1e9)) return {};
+  const auto width = static_cast<std::uint64_t>(w);
+  const auto height = static_cast<std::uint64_t>(h);
+  if (width * height > o.max_frame_pixels)
+    return make_error(ErrorCode::kLimit,
+                      fmt::format("video stream declares frames of {} x {} pixels, over the cap "
+                                  "of {}: not decoded",
+                                  width, height, o.max_frame_pixels));
+  return {};
+}
+
 Result<VideoHashes> walk(cv::VideoCapture& cap, const VideoOptions& o) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
+  if (auto r = check_declared_size(cap, o); !r) return r.error();
   VideoHashes out;
   out.fps = cap.get(cv::CAP_PROP_FPS);
   // A rate outside this range is a container's placeholder: use its own clock instead.
@@ -100,6 +120,7 @@ Result<VideoHashes> walk(cv::VideoCapture& cap, const VideoOptions& o) {
       out.width = frame.cols;
       out.height = frame.rows;
     }
+    // Again on every decoded frame: a stream may change size, or not declare one.
     if (static_cast<std::uint64_t>(frame.cols) * static_cast<std::uint64_t>(frame.rows) >
         o.max_frame_pixels)
       return make_error(ErrorCode::kLimit,

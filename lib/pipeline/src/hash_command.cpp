@@ -3,7 +3,14 @@
 // loose files and folders (recursive, sorted, symbolic links inside folders not followed). Each
 // file is read once: the digests and the decoder see the same bytes in memory. Output: a TSV table
 // (default), the PDQ reference tool's `hash,quality,path` lines (--pdq-csv) or JSON Lines (--json).
+// Files are hashed on every core (--threads) and printed in the sorted order, whatever the number
+// of threads: the output is identical for any --threads.
 #include <fmt/format.h>
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <opencv2/core/utility.hpp>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -102,6 +110,15 @@ FileResult process_file(const fs::path& path, digest::MultiHasher& hasher,
   }
   return r;
 }
+
+// What each thread hashes with: built once per thread, reused for every file it takes.
+struct Worker {
+  explicit Worker(const phash::PictureHashOptions& options) : pictures(options) {}
+  digest::MultiHasher hasher;
+  phash::PictureHasher pictures;
+};
+
+constexpr int kMaxThreads = 1024;
 
 // Every regular file under the paths, folders walked recursively and sorted for stable output.
 std::vector<fs::path> collect_files(const std::vector<std::string>& roots, int& fatal_errors) {
@@ -238,20 +255,26 @@ int run_hash_command(const HashCommand& opt) {
   const auto files = collect_files(opt.paths, missing);
   if (missing > 0 && files.empty()) return kExitFatal;
 
+  if (opt.threads < 0 || opt.threads > kMaxThreads)
+    return fatal(
+        fmt::format("--threads {}: expected 0 (every core) to {}", opt.threads, kMaxThreads));
+  const int threads = opt.threads > 0 ? opt.threads : tbb::info::default_concurrency();
+
   phash::PictureHashOptions po;
   po.limits.max_pixels = opt.max_pixels;
   po.limits.accept_truncated_jpeg = opt.accept_truncated;
   po.mode = opt.fast_triage ? phash::DecodeMode::kFastTriage : phash::DecodeMode::kFull;
   po.pdq = {*pipeline, opt.dihedral};
   po.phash = true;
-  phash::PictureHasher pictures(po);
-  digest::MultiHasher hasher;
+  // One file per thread; OpenCV's own thread pool would only compete with the workers (and make
+  // --threads 1 use more than one core).
+  cv::setNumThreads(1);
+  tbb::enumerable_thread_specific<Worker> workers(po);
 
   if (!opt.json && !opt.pdq_csv) print_table_header(opt);
   int errors = missing;
   int hashed = 0;
-  for (const auto& f : files) {
-    const FileResult r = process_file(f, hasher, pictures);
+  const auto output = [&](const FileResult& r) {
     if (r.hashes) ++hashed;
     if (r.hashes && r.hashes->truncated)
       std::cerr << "vigil: warning: " << printable(r.path)
@@ -267,7 +290,40 @@ int run_hash_command(const HashCommand& opt) {
     } else {
       print_table(r, opt);
     }
-  }
+  };
+  // Read and hash in parallel, print in order. Tokens bound the results waiting to be printed;
+  // at most `threads` files (each held whole in memory while it is decoded) are in work at once.
+  std::size_t next = 0;
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        static_cast<std::size_t>(threads) * 2,
+        tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
+                                            [&](tbb::flow_control& fc) -> std::size_t {
+                                              if (next >= files.size()) fc.stop();
+                                              return next++;
+                                            }) &
+            tbb::make_filter<std::size_t, std::shared_ptr<FileResult>>(
+                tbb::filter_mode::parallel,
+                [&](std::size_t i) {
+                  Worker& w = workers.local();
+                  try {
+                    return std::make_shared<FileResult>(
+                        process_file(files[i], w.hasher, w.pictures));
+                  } catch (const std::exception& e) {
+                    // A library throwing on hostile bytes is this file's error, never a crash.
+                    auto r = std::make_shared<FileResult>();
+                    r->path = files[i].string();
+                    r->error = make_error(ErrorCode::kInternal, e.what());
+                    return r;
+                  }
+                }) &
+            tbb::make_filter<std::shared_ptr<FileResult>, void>(
+                tbb::filter_mode::serial_in_order,
+                [&](const std::shared_ptr<FileResult>& r) { output(*r); }));
+  });
   std::cout.flush();
   std::cerr << fmt::format(
       "vigil hash: {} files, {} pictures hashed ({}), {} with errors\n", files.size(), hashed,

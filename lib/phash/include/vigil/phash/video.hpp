@@ -55,7 +55,8 @@ struct VideoHashes {
 // Hashes the keyframes of a video held in memory. OpenCV's VideoCapture opens only paths and URLs,
 // so the bytes are written to an anonymous memory file (memfd_create) opened as /proc/self/fd/N;
 // nothing touches the disk. A video that does not open, has no decodable frame, or has frames
-// larger than max_frame_pixels is an Error (kFormat / kLimit): the caller makes it a warning.
+// larger than max_frame_pixels is an Error (kFormat / kLimit): the caller makes it a warning. The
+// frame size the stream declares is checked right after opening, before any frame is read.
 [[nodiscard]] Result<VideoHashes> hash_video_keyframes(std::span<const std::uint8_t> bytes,
                                                        const VideoOptions& options = {});
 // The same for a file on disk.

@@ -18,7 +18,7 @@
 
 namespace vigil::pipeline {
 
-inline constexpr int kMediaModuleAbi = 2;
+inline constexpr int kMediaModuleAbi = 3;
 
 // The options of `vigil hash` (cli/hash.cpp parses them; the module runs the command).
 struct HashCommand {
@@ -30,6 +30,7 @@ struct HashCommand {
   std::string pipeline = "canonical";
   std::uint64_t max_pixels = 100'000'000;
   bool accept_truncated = false;
+  int threads = 0;  // 0: every core
 };
 
 // Runs `vigil hash`; returns the exit status.
