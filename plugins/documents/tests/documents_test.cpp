@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "fixtures.hpp"
 #include "vigil/extract/testing.hpp"
@@ -294,6 +295,28 @@ TEST(Documents, GarbagePdfIsAWarningNeverACrash) {
   ASSERT_TRUE(r.probed);
   EXPECT_EQ(r.out.children.size(), 0U);
   EXPECT_GE(r.out.warnings.size(), 1U);
+}
+
+TEST(Documents, ManyThreadsAtOnceGiveTheSameChildren) {
+  // extract() is const and thread-safe: libarchive, libolecf and qpdf objects live on its stack.
+  const Bytes jpeg = fx::synthetic_jpeg(64, 48, 23);
+  const std::vector<Bytes> inputs = {fx::make_docx({{"word/media/image1.jpeg", jpeg}}),
+                                     fx::make_doc({jpeg}), fx::make_pdf_with_jpeg(jpeg, 64, 48)};
+  std::vector<std::thread> threads;
+  std::vector<int> good(8, 0);
+  for (std::size_t t = 0; t < good.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 30; ++i) {
+        auto r = run(inputs[(t + static_cast<std::size_t>(i)) % inputs.size()]);
+        good[t] +=
+            r.out.children.size() == 1 && r.out.children[0].bytes == jpeg && r.out.warnings.empty()
+                ? 1
+                : 0;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const int g : good) EXPECT_EQ(g, 30);
 }
 
 TEST(Documents, OtherBytesAreNotMine) {
