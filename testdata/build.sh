@@ -51,7 +51,8 @@ OUT="$(cd "$OUT" && pwd)"
 readonly OUTPUTS=(fat32.raw ntfs.raw ext4.raw exfat.raw iso9660.iso gpt.raw mbr.raw
   gpt_split.raw.001 gpt_split.raw.002 gpt_split.raw.003 gpt.E01 gpt.E02 gpt.E03
   gpt_corrupt.E01 gpt_corrupt.E02 gpt_corrupt.E03 gpt_truncated.E01 gpt_truncated.E02
-  gpt_truncated.E03)
+  gpt_truncated.E03 gpt_adler.E01 gpt_adler.E02 gpt_adler.E03 gpt_table.E01 gpt_table.E02
+  gpt_table.E03 gpt_section.E01 gpt_section.E02 gpt_section.E03)
 for f in "${OUTPUTS[@]}" MANIFEST; do rm -f "$OUT/$f"; done
 WORK="$OUT/.work"
 rm -rf "$WORK"
@@ -329,21 +330,62 @@ ewf_section() {  # file type
   done
 }
 
+# Inverts the byte at offset POS of FILE.
+flip_byte() {  # file pos
+  local byte
+  byte=$(od -An -t u1 -j "$2" -N 1 "$1" | tr -d ' ')
+  printf "$(printf '\\%03o' $((byte ^ 0xFF)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# EnCase 6 table section (after its 76-byte descriptor): entry count u32, 4 bytes padding, base
+# offset u64, 4 bytes padding, header Adler-32, then one u32 per chunk (bit 31: compressed; the
+# rest: offset from the base), then the entries' Adler-32. Prints "FIRST-ENTRY-OFFSET COUNT BASE".
+ewf_table() {  # file
+  local t n base
+  t=$(ewf_section "$1" table) || return 1
+  n=$(od -An -t u4 -j $((t + 76)) -N 4 "$1" | tr -d ' ')
+  base=$(od -An -t u8 -j $((t + 84)) -N 8 "$1" | tr -d ' ')
+  echo "$((t + 100)) $n $base"
+}
+
 build_bad_e01() {
-  local seg
-  for seg in "$OUT"/gpt.E??; do
-    cp "$seg" "$OUT/gpt_corrupt.${seg##*.}"
-    cp "$seg" "$OUT/gpt_truncated.${seg##*.}"
+  local seg name
+  for name in corrupt truncated adler table section; do
+    for seg in "$OUT"/gpt.E??; do cp "$seg" "$OUT/gpt_$name.${seg##*.}"; done
   done
   # Corrupted: one byte in the middle of the chunk data of the second segment is inverted, so the
   # chunk's checksum (or its deflate stream) and the media MD5 no longer match.
-  local f="$OUT/gpt_corrupt.E02" sec size pos byte
+  local f="$OUT/gpt_corrupt.E02" sec size pos
   sec=$(ewf_section "$f" sectors) || die "no sectors section in $f"
   size=$(od -An -t u8 -j $((sec + 24)) -N 8 "$f" | tr -d ' ')
   pos=$((sec + 76 + (size - 76) / 2))
-  byte=$(od -An -t u1 -j "$pos" -N 1 "$f" | tr -d ' ')
-  printf "$(printf '\\%03o' $((byte ^ 0xFF)))" | dd of="$f" bs=1 seek="$pos" conv=notrunc status=none
+  flip_byte "$f" "$pos"
   echo "$pos" >"$WORK/corrupt_offset"
+  # Adler: the chunk at 65 MiB (sectors 133120-133183, zeros: the gap before the ext4 partition)
+  # loses the last byte of its zlib stream (the stream's own Adler-32). It still inflates to the
+  # right bytes, and a reader that zero-fills a failed chunk also returns the right bytes, so the
+  # media MD5 matches: only the chunk's own check shows the damage.
+  local want=$(( 65 * MiB / (64 * 512) )) seg_file entries n base i start next end="" starts
+  for seg_file in "$OUT"/gpt_adler.E??; do
+    read -r entries n base < <(ewf_table "$seg_file") || die "no table in $seg_file"
+    if [ "$want" -lt "$n" ]; then break; fi
+    want=$((want - n))
+  done
+  [ "$want" -lt "$n" ] || die "no segment of gpt_adler holds the chunk at 65 MiB"
+  mapfile -t starts < <(od -An -v -t u4 -w4 -j "$entries" -N $((n * 4)) "$seg_file")
+  [ $(( ${starts[want]// /} & 0x80000000 )) -ne 0 ] || die "the chunk at 65 MiB is not compressed"
+  [ $((want + 1)) -lt "$n" ] || die "the chunk at 65 MiB is the last of its segment"
+  end=$(( (${starts[want + 1]// /} & 0x7FFFFFFF) + base - 1 ))
+  flip_byte "$seg_file" "$end"
+  echo "$(basename "$seg_file") $end" >"$WORK/adler_offset"
+  # Table: the low byte of entry 100 of the second segment's chunk table (chunk offsets).
+  read -r entries n base < <(ewf_table "$OUT/gpt_table.E02") || die "no table in gpt_table.E02"
+  flip_byte "$OUT/gpt_table.E02" $((entries + 4 * 100))
+  echo $((entries + 4 * 100)) >"$WORK/table_offset"
+  # Section header: a byte of the size field of the second segment's "sectors" section
+  # descriptor (whose own Adler-32 then fails).
+  flip_byte "$OUT/gpt_section.E02" $((sec + 24))
+  echo $((sec + 24)) >"$WORK/section_offset"
   # Truncated: the last segment loses its second half (its table and closing sections).
   local last
   last=$(ls "$OUT"/gpt_truncated.E?? | tail -n 1)
@@ -382,9 +424,19 @@ write_manifest() {
     printf 'ewfverify\tgpt.E01\tpass\n'
     printf 'ewfverify\tgpt_corrupt.E01\tfail\n'
     printf 'ewfverify\tgpt_truncated.E01\tfail\n'
+    printf 'ewfverify\tgpt_adler.E01\tfail\n'
+    printf 'ewfverify\tgpt_table.E01\tfail\n'
+    printf 'ewfverify\tgpt_section.E01\tfail\n'
     printf 'damage\tgpt_corrupt.E02\tbyte at offset %s inverted (chunk data of the sectors section)\n' \
       "$(cat "$WORK/corrupt_offset")"
     printf 'damage\tgpt_truncated.E03\tcut to %s bytes\n' "$(stat -c %s "$OUT/gpt_truncated.E03")"
+    read -r f pos <"$WORK/adler_offset"
+    printf 'damage\t%s\tbyte at offset %s inverted (last byte of the compressed chunk of zeros at sector 133120: its zlib Adler-32)\n' \
+      "$f" "$pos"
+    printf 'damage\tgpt_table.E02\tbyte at offset %s inverted (chunk 100 of the table section)\n' \
+      "$(cat "$WORK/table_offset")"
+    printf 'damage\tgpt_section.E02\tbyte at offset %s inverted (size field of the sectors section descriptor)\n' \
+      "$(cat "$WORK/section_offset")"
     for kind in fat ntfs ext4 iso; do
       case "$kind" in
         fat) img=fat32.raw ;; ntfs) img=ntfs.raw ;; ext4) img=ext4.raw ;; iso) img=iso9660.iso ;;

@@ -5,10 +5,15 @@
   path, size), volume by volume;
 - the E01, split E01 and split raw give the same listing as the raw disk;
 - verify passes on the good E01 and fails with exit 2 on the altered and the truncated one;
+- verify and ewfverify agree on every E01 in testdata (pass/fail and the damaged sector ranges),
+  the damaged copies included (a byte flipped in compressed chunk data, in a zlib Adler-32 so
+  that the MD5 still matches, in a chunk table and in a section header);
 - bad input: one clear message and exit 2.
 Usage: test_ls_verify.py VIGIL TESTDATA_DIR
 """
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -110,6 +115,78 @@ class Verify(unittest.TestCase):
         none = e2e.run([VIGIL, "verify", "-q", td("gpt.raw")])
         self.assertEqual(none.returncode, 2)
         self.assertIn(b"no hash to verify against", none.stderr)
+
+
+def ewfverify(image):
+    """(passed, [(first, last) sector ranges], calculated MD5) as ewfverify reports them."""
+    tool = shutil.which("ewfverify")
+    if tool is None:
+        raise AssertionError("ewfverify not found: install Debian package ewf-tools")
+    out = e2e.run([tool, "-q", td(image)])
+    text = out.stdout.decode(errors="replace") + out.stderr.decode(errors="replace")
+    passed = "ewfverify: SUCCESS" in text
+    if not passed and "ewfverify: FAILURE" not in text:
+        raise AssertionError("ewfverify printed neither SUCCESS nor FAILURE:\n" + text)
+    ranges = [(int(a), int(b)) for a, b in re.findall(r"at sector\(s\): (\d+) - (\d+)", text)]
+    md5 = re.search(r"MD5 hash calculated over data:\s+([0-9a-f]{32})", text)
+    return passed, ranges, md5.group(1) if md5 else None
+
+
+def vigil_verify(image):
+    """(exit code, [(first, last)] damaged ranges, stdout, stderr) of vigil verify."""
+    out = e2e.run([VIGIL, "verify", "--quiet", td(image)])
+    stdout, stderr = out.stdout.decode(errors="replace"), out.stderr.decode(errors="replace")
+    ranges = []
+    failed = re.search(r"^result:\s+FAILED: (\d+) chunks? with checksum errors, sectors "
+                       r"([0-9, -]+?)(;|$)", stdout, re.M)
+    if failed:
+        for first, last in re.findall(r"(\d+)-(\d+)", failed.group(2)):
+            ranges.append((int(first), int(last)))
+    return out.returncode, ranges, stdout, stderr
+
+
+class VerifyAgreesWithEwfverify(unittest.TestCase):
+    """Issue 10, point 1: a damaged E01 never says "verified"; vigil and ewfverify agree."""
+
+    def images(self):
+        rows = e2e.manifest(TESTDATA)["ewfverify"]
+        names = [r[0] for r in rows]
+        for needed in ["gpt.E01", "gpt_corrupt.E01", "gpt_truncated.E01", "gpt_adler.E01",
+                       "gpt_table.E01", "gpt_section.E01"]:
+            self.assertIn(needed, names)
+        return rows
+
+    def test_same_verdict_and_ranges_on_every_e01(self):
+        for image, expected in self.images():
+            with self.subTest(image=image):
+                passed, theirs, _ = ewfverify(image)
+                self.assertEqual(passed, expected == "pass", "ewfverify's verdict changed")
+                rc, ours, stdout, stderr = vigil_verify(image)
+                self.assertEqual(rc, 0 if passed else 2, stdout + stderr)
+                self.assertEqual(ours, theirs, stdout)
+                if passed:
+                    self.assertIn("result:    verified", stdout)
+                    continue
+                self.assertGreater(len(theirs), 0, "a damaged image names its sectors")
+                self.assertNotIn("verified\n", stdout.replace("NOT VERIFIED", ""))
+                chunks = sum(b // 64 - a // 64 + 1 for a, b in theirs)  # 64 sectors a chunk
+                self.assertRegex(stdout, r"result:\s+FAILED: %d chunks? with checksum errors, "
+                                 r"sectors " % chunks)
+                err = stderr.strip().splitlines()
+                self.assertEqual(len(err), 1, err)
+                self.assertIn("FAILED: %d chunk" % chunks, err[0])
+
+    def test_damaged_chunk_fails_even_when_the_md5_matches(self):
+        # gpt_adler: the chunk still inflates to the right bytes (ewfverify's MD5 equals the
+        # stored one) but fails its own check; only a chunk check can see it.
+        stored = e2e.manifest(TESTDATA)["media"][0][1]
+        passed, ranges, md5 = ewfverify("gpt_adler.E01")
+        self.assertFalse(passed)
+        self.assertEqual(md5, stored)
+        rc, ours, stdout, _ = vigil_verify("gpt_adler.E01")
+        self.assertEqual(rc, 2, stdout)
+        self.assertEqual(ours, ranges)
+        self.assertEqual(ours, [(133120, 133183)])
 
 
 class BadInput(unittest.TestCase):

@@ -1,7 +1,9 @@
 // EWF (E01/Ex01) metadata through libewf: the segment set and the hashes the acquisition tool
-// stored. Reading the media itself goes through TSK's image layer, which also uses libewf.
+// stored. Reading the media for analysis goes through TSK's image layer, which also uses libewf;
+// verification reads it here, through a handle of its own, to learn which chunks failed.
 #include <libewf.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstring>
@@ -108,6 +110,92 @@ Result<void> check_ewf_complete(const std::vector<std::string>& segments) {
                           "truncated)");
   }
   return {};
+}
+
+EwfMediaRead read_ewf_media(const std::vector<std::string>& segments,
+                            const std::function<void(std::span<const std::uint8_t>)>& consume,
+                            const ProgressCallback& progress) {
+  EwfMediaRead out;
+  auto h = EwfHandle::open(segments);
+  if (!h) {
+    out.open_error = h.error().message;
+    return out;
+  }
+  libewf_error_t* err = nullptr;
+  auto& c = out.chunks;
+  size64_t media_size = 0;
+  uint32_t bytes_per_sector = 0;
+  uint32_t sectors_per_chunk = 0;
+  if (libewf_handle_get_media_size(h->get(), &media_size, &err) != 1 ||
+      libewf_handle_get_bytes_per_sector(h->get(), &bytes_per_sector, &err) != 1 ||
+      libewf_handle_get_sectors_per_chunk(h->get(), &sectors_per_chunk, &err) != 1 ||
+      bytes_per_sector == 0 || sectors_per_chunk == 0) {
+    out.open_error = "cannot read the EWF media geometry: " + ewf_error_text(err);
+    return out;
+  }
+  out.media_size = media_size;
+  c.checked = true;
+  c.bytes_per_sector = bytes_per_sector;
+  c.sectors_per_chunk = sectors_per_chunk;
+  const std::uint64_t chunk_size = std::uint64_t{bytes_per_sector} * sectors_per_chunk;
+  c.chunks = (media_size + chunk_size - 1) / chunk_size;
+  // Whole chunks per read, about 4 MiB: libewf decompresses and checks each chunk once.
+  const std::uint64_t per_read = std::max<std::uint64_t>(1, (4ULL << 20) / chunk_size) * chunk_size;
+  std::vector<std::uint8_t> buf(static_cast<std::size_t>(
+      std::min<std::uint64_t>(per_read, std::max<std::uint64_t>(media_size, 1))));
+  std::vector<SectorRange> unreadable;
+  std::uint64_t off = 0;
+  while (off < media_size) {
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), media_size - off));
+    const ssize_t got =
+        libewf_handle_read_random(h->get(), buf.data(), want, static_cast<off64_t>(off), &err);
+    if (got != static_cast<ssize_t>(want)) {
+      if (err != nullptr) libewf_error_free(&err);
+      // Chunk by chunk, so that one bad chunk does not hide the good ones beside it.
+      for (std::uint64_t at = off; at < off + want; at += chunk_size) {
+        const auto n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, off + want - at));
+        auto* dst = buf.data() + (at - off);
+        const ssize_t one =
+            libewf_handle_read_random(h->get(), dst, n, static_cast<off64_t>(at), &err);
+        if (one != static_cast<ssize_t>(n)) {
+          if (err != nullptr) libewf_error_free(&err);
+          std::memset(dst, 0, n);
+          unreadable.push_back(
+              {at / bytes_per_sector, (n + bytes_per_sector - 1) / bytes_per_sector});
+        }
+      }
+    }
+    consume(std::span<const std::uint8_t>(buf.data(), want));
+    off += want;
+    if (progress) progress(off, media_size);
+  }
+  out.bytes_read = off;
+  uint32_t errors = 0;
+  std::vector<SectorRange> bad;
+  if (libewf_handle_get_number_of_checksum_errors(h->get(), &errors, &err) != 1) {
+    c.structure_error = "cannot list the chunks that failed their checksum: " + ewf_error_text(err);
+  }
+  for (uint32_t i = 0; i < errors; ++i) {
+    uint64_t first = 0;
+    uint64_t count = 0;
+    if (libewf_handle_get_checksum_error(h->get(), i, &first, &count, &err) != 1) {
+      c.structure_error =
+          "cannot read checksum error " + std::to_string(i) + ": " + ewf_error_text(err);
+      continue;
+    }
+    if (count > 0) bad.push_back({first, count});
+  }
+  c.checksum_errors = merge_ranges(std::move(bad));
+  c.unreadable = merge_ranges(std::move(unreadable));
+  const int corrupted = libewf_handle_segment_files_corrupted(h->get(), &err);
+  if (corrupted < 0) {
+    c.structure_error = ewf_error_text(err);
+  } else if (corrupted == 1) {
+    c.structure_error = "the segment set is incomplete (the last segment has no closing section)";
+  }
+  return out;
 }
 
 StoredHashes read_ewf_stored_hashes(const std::vector<std::string>& segments) {

@@ -69,6 +69,23 @@ const char* volume_kind_name(VolumeKind k) {
   return "unknown";
 }
 
+std::vector<std::string> ewf_segments(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::array<std::uint8_t, 512> head{};
+  const ssize_t n = ::pread(fd, head.data(), head.size(), 0);
+  ::close(fd);
+  if (n <= 0) return {};
+  const auto len = static_cast<std::size_t>(n);
+  if (!starts_with(head, len, "EVF\x09\x0d\x0a\xff\x00", 8) &&
+      !starts_with(head, len, "EVF2\x0d\x0a\x81\x00", 8) &&
+      !starts_with(head, len, "LVF\x09\x0d\x0a\xff\x00", 8))
+    return {};
+  auto segs = glob_ewf_segments(path);
+  if (!segs) return {};
+  return std::move(*segs);
+}
+
 Result<std::unique_ptr<Evidence>> open_evidence(const std::string& path) {
   EvidenceInfo info;
   info.path = path;

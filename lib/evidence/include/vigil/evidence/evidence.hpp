@@ -102,6 +102,21 @@ class EntryReader {
   [[nodiscard]] virtual std::uint64_t size() const = 0;
 };
 
+// Bytes [offset, offset + length) of the media.
+struct ByteRange {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+// Where an entry's content lies in the media, as the file system records it: the data runs of
+// its stream (sparse runs hold no bytes and are left out) or, for content stored inside its
+// metadata record (NTFS resident data), that record. `complete` is false when part of it could
+// not be placed (a run TSK did not find, or a layout this module does not map).
+struct ContentLocation {
+  std::vector<ByteRange> ranges;
+  bool complete = true;
+};
+
 // Return false from a callback to stop the walk.
 using EntryCallback = std::function<bool(const Entry&)>;
 using WarningCallback = std::function<void(const Warning&)>;
@@ -121,11 +136,20 @@ class Evidence {
   // Reads raw bytes of the media (not for folders).
   virtual Result<std::size_t> read_media(std::uint64_t offset, std::span<std::uint8_t> buf) = 0;
   [[nodiscard]] virtual StoredHashes stored_hashes() const { return {}; }
+  // Where the entry's content lies in the media (images only; a folder has no media).
+  virtual Result<ContentLocation> content_location(const Entry& entry) {
+    return make_error(ErrorCode::kUnsupported, "this evidence has no media to locate content in",
+                      entry.provenance.str());
+  }
 };
 
 // Opens evidence read-only: a folder, or an image whose format is detected from its bytes.
 // Split raw and E01 segments are found from the first segment.
 Result<std::unique_ptr<Evidence>> open_evidence(const std::string& path);
+
+// The segments of an EWF set when path is a segment file of one (found by its signature, never by
+// its name), else an empty list. Unlike open_evidence this accepts a truncated or damaged set.
+std::vector<std::string> ewf_segments(const std::string& path);
 
 // The files that make up a split raw image starting at path (".001"/".000"/".aa" siblings), or
 // just {path} if it has no numbered siblings.
