@@ -74,6 +74,7 @@ int run_scan(const ScanOptions& opt) {
     auto opened = pipeline::open_hash_sets(opt.hash_sets, **store);
     if (!opened) return fatal(opened.error().message);
     sets = std::move(*opened);
+    settings.list_digests = pipeline::holds_file_digests(*sets);
   }
   auto media = pipeline::load_media_module();
   if (!media) return fatal(media.error().message);

@@ -176,6 +176,63 @@ class Match(unittest.TestCase):
     def test_threads_give_the_same_matches(self):
         self.assertEqual(self.scan("t1", "--threads", "1"), self.scan("t2", "--threads", "2"))
 
+    def test_a_list_naming_a_non_media_file_matches_it(self):
+        """Issue 10, point 6: with a list loaded, every item with content is digested with every
+        algorithm the lists hold, so a list naming a DLL or a document matches it (under the
+        default --digests media, which leaves non-media items with XXH3-128 alone without lists)."""
+        import hashlib
+        rows = e2e.manifest(TESTDATA)["entry"]
+        wanted = {"Windows/System32/kernel32.dll", "Documents/notes.txt"}
+        listed = {r[5]: r[4] for r in rows if r[0] == "ext4.raw" and r[5] in wanted}
+        self.assertEqual(set(listed), wanted)
+        listing = subprocess.run(["fls", "-r", "-p", os.path.join(TESTDATA, "ext4.raw")],
+                                 capture_output=True, check=True).stdout.decode(errors="replace")
+        inode = {line.split(":\t", 1)[1]: line.split(":\t", 1)[0].split()[-1]
+                 for line in listing.splitlines()}
+        csv = subprocess.run(["icat", os.path.join(TESTDATA, "ext4.raw"),
+                              inode["Documents/budget.csv"]], capture_output=True, check=True).stdout
+        csv_md5 = hashlib.md5(csv).hexdigest()
+        d = self.tmp.name
+        with open(os.path.join(d, "files.sha256"), "w") as f:
+            for path, sha in sorted(listed.items()):
+                f.write(f"{sha}  {os.path.basename(path)}\n")
+        with open(os.path.join(d, "files.md5"), "w") as f:
+            f.write(f"{csv_md5}  budget.csv\n")
+        files_set = os.path.join(d, "files-set")
+        out = e2e.run([VIGIL, "hashset", "import", os.path.join(d, "files.sha256"),
+                       os.path.join(d, "files.md5"), "--out", files_set, "--name", "Synthetic files"])
+        self.assertEqual(out.returncode, 0, out.stderr.decode())
+        case = os.path.join(d, "files-case")
+        out = e2e.run([VIGIL, "scan", "--quiet", "--case", case, "--hashset", files_set,
+                       os.path.join(TESTDATA, "ext4.raw")])
+        self.assertEqual(out.returncode, 0, out.stderr.decode())
+        db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+        matched = sorted(db.execute(
+            "SELECT i.path, i.category, m.kind, m.algorithm, m.item_value FROM matches m "
+            "JOIN items i ON i.id = m.item_id ORDER BY i.path"))
+        # Every item with content got every digest a loaded list holds (MD5 and SHA-256 here).
+        undigested = db.execute("SELECT count(*) FROM items WHERE status = 'ok' AND "
+                                "(md5 IS NULL OR sha256 IS NULL)").fetchone()[0]
+        db.close()
+        self.assertEqual(matched, [
+            ("/Documents/budget.csv", "unknown", "exact", "md5", csv_md5),
+            ("/Documents/notes.txt", "unknown", "exact", "sha256",
+             listed["Documents/notes.txt"]),
+            ("/Windows/System32/kernel32.dll", "unknown", "exact", "sha256",
+             listed["Windows/System32/kernel32.dll"])])
+        self.assertEqual(undigested, 0)
+        # Without a list the default stays media-only: the DLL gets XXH3-128 alone.
+        plain = os.path.join(d, "files-plain")
+        out = e2e.run([VIGIL, "scan", "--quiet", "--case", plain, os.path.join(TESTDATA, "ext4.raw")])
+        self.assertEqual(out.returncode, 0, out.stderr.decode())
+        db = sqlite3.connect(os.path.join(plain, "case.sqlite"))
+        dll = db.execute("SELECT status, xxh3_128, md5, sha1, sha256 FROM items "
+                         "WHERE path = '/Windows/System32/kernel32.dll'").fetchone()
+        db.close()
+        self.assertEqual(dll[0], "ok")
+        self.assertTrue(dll[1])
+        self.assertEqual(dll[2:], (None, None, None))
+
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v"])

@@ -11,6 +11,7 @@ Usage: test_scan.py VIGIL TESTDATA_DIR
 """
 import hashlib
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -209,6 +210,92 @@ class BadCase(unittest.TestCase):
                 out = scan(case, td("exfat.raw"))
                 self.assertEqual(out.returncode, 2)
                 self.assertIn(b"in use by another vigil process", out.stderr)
+
+
+def write_bmp(path, width, height):
+    """A synthetic 24-bit BMP (BITMAPINFOHEADER, bottom-up): diagonal bands and a gradient."""
+    import struct
+    row_bytes = width * 3
+    pixels = row_bytes * height
+    with open(path, "wb") as f:
+        f.write(b"BM" + struct.pack("<IHHI", 54 + pixels, 0, 0, 54))
+        f.write(struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, pixels, 2835, 2835, 0, 0))
+        base = bytes((x * 255 // width) for x in range(width))
+        for y in range(height):
+            shade = (y * 255 // height)
+            band = 255 if (y // 160) % 2 else 0
+            row = bytearray(row_bytes)
+            row[0::3] = base
+            row[1::3] = bytes([shade]) * width
+            row[2::3] = bytes(((x + y) // 200 % 2) * band for x in range(width))
+            f.write(row)
+
+
+class Budget(unittest.TestCase):
+    """Issue 10, point 5: one memory budget shared by the workers. A picture larger than
+    budget/threads but within the budget is hashed for any thread count; only an item larger than
+    the whole budget gets the `limit` warning, for any thread count."""
+
+    def scan_folder(self, folder, case, threads):
+        out = scan(case, folder, args=("--max-memory", "40M", "--threads", str(threads)))
+        self.assertIn(out.returncode, (0, 1), out.stderr.decode())
+        db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+        perceptual = sorted(db.execute(
+            "SELECT i.path, p.algorithm, p.pipeline, p.hash, p.quality FROM perceptual p "
+            "JOIN items i ON i.id = p.item_id"))
+        warnings = sorted(db.execute("SELECT provenance, code, message FROM warnings"))
+        db.close()
+        return perceptual, warnings, content(case)
+
+    def test_picture_larger_than_budget_per_thread(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            ev = os.path.join(tmp, "ev")
+            os.mkdir(ev)
+            write_bmp(os.path.join(ev, "big.bmp"), 2500, 2800)  # 21,000,054 bytes: > 40M / 2
+            write_bmp(os.path.join(ev, "huge.bmp"), 4000, 3600)  # 43,200,054 bytes: > 40M
+            self.assertEqual(os.path.getsize(os.path.join(ev, "big.bmp")), 21000054)
+            one = self.scan_folder(ev, os.path.join(tmp, "t1"), 1)
+            two = self.scan_folder(ev, os.path.join(tmp, "t2"), 2)
+            self.assertEqual(one, two)
+            perceptual, warnings, _ = one
+            self.assertIn("/big.bmp", {r[0] for r in perceptual if r[1] == "pdq" and r[3]})
+            self.assertEqual([(w[0].rsplit(":", 1)[-1], w[1]) for w in warnings],
+                             [("/huge.bmp", "limit")])
+
+
+class CleanImages(unittest.TestCase):
+    """Issue 10, point 7: every clean testdata image scans with exit 0 and no warning under both
+    digest policies (sparse or unmapped metadata streams such as NTFS $BadClus:$Bad are zeros,
+    not read errors). Images with planted damage (ewfverify fails) are issue 10's points 1-2."""
+
+    def test_every_clean_image_scans_clean_under_both_policies(self):
+        m = e2e.manifest(TESTDATA)
+        damaged = {r[0] for r in m["ewfverify"] if r[1] == "fail"}
+        firsts = sorted(r[0] for r in m["image"]
+                        if not re.search(r"\.(E0[2-9]|\d\d[2-9])$", r[0]) and r[0] not in damaged)
+        self.assertEqual(len(firsts), 9, firsts)
+        ntfs_bad = 0
+        with tempfile.TemporaryDirectory() as tmp:
+            for image in firsts:
+                for policy in ("media", "all"):
+                    case = os.path.join(tmp, f"{image}-{policy}")
+                    out = scan(case, td(image), args=("--digests", policy))
+                    db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+                    warnings = list(db.execute("SELECT provenance, code, message FROM warnings"))
+                    bad = list(db.execute("SELECT status, size, bytes_read, sha256 FROM items "
+                                          "WHERE path = '/$BadClus:$Bad'"))
+                    db.close()
+                    self.assertEqual((image, policy, out.returncode, warnings),
+                                     (image, policy, 0, []), out.stderr.decode())
+                    for status, size, read, sha256 in bad:
+                        if policy == "media":
+                            self.assertEqual(status, "not-read")
+                            continue
+                        # Unmapped beyond the initialised size: the stream reads as zeros.
+                        ntfs_bad += 1
+                        self.assertEqual((status, read), ("ok", size))
+                        self.assertEqual(sha256, hashlib.sha256(bytes(size)).hexdigest())
+        self.assertGreaterEqual(ntfs_bad, 4, "ntfs.raw, gpt.raw, gpt.E01, gpt_split, mbr.raw")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,14 @@ std::string AnalysisSettings::to_json() const {
       perceptual, vpdq_fraction);
 }
 
+bool holds_file_digests(const OpenSets& sets) {
+  for (const auto& set : sets.group.sets())
+    for (const auto a :
+         {hashset::Algorithm::kMd5, hashset::Algorithm::kSha1, hashset::Algorithm::kSha256})
+      if (set.digest_count(a) > 0) return true;
+  return false;
+}
+
 Result<std::shared_ptr<OpenSets>> open_hash_sets(const std::vector<std::string>& paths,
                                                  case_store::CaseStore& store) {
   auto sets = std::make_shared<OpenSets>();

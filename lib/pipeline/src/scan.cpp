@@ -17,6 +17,7 @@
 #include "vigil/core/text.hpp"
 #include "vigil/digest/multi_hasher.hpp"
 #include "vigil/evidence/verify.hpp"
+#include "vigil/pipeline/memory_budget.hpp"
 
 namespace vigil::pipeline {
 namespace {
@@ -31,7 +32,6 @@ struct Worker {
   std::optional<Error> open_error;
   std::unique_ptr<digest::MultiHasher> hasher = std::make_unique<digest::MultiHasher>();
   std::vector<std::uint8_t> chunk;
-  std::vector<std::uint8_t> retained;
 };
 
 struct Task {
@@ -73,8 +73,13 @@ bool has_content(const evidence::Entry& e, DigestPolicy policy) {
   return e.has_meta && e.meta_type == 'r' && (!e.fs_metadata || policy == DigestPolicy::kAll);
 }
 
+// Whether MD5/SHA-1/SHA-256 run for an item of this type.
+bool cryptographic(const sniff::ContentType& type, const ScanSettings& s) {
+  return type.is_media() || s.digests == DigestPolicy::kAll || s.list_digests;
+}
+
 void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s,
-             std::uint64_t retain_cap, const std::vector<Analyser>& analysers) {
+             MemoryBudget& budget, const std::vector<Analyser>& analysers) {
   if (!has_content(e, s.digests)) return;
   if (w.open_error) {
     t.record.status = "error";
@@ -88,7 +93,10 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
     return;
   }
   w.hasher->reset(false);
-  w.retained.clear();
+  // The whole content of a media item, for the analysers, under a reservation of the shared
+  // budget. Declared after the hold so that the bytes are freed before the hold gives them back.
+  BudgetHold hold;
+  std::vector<std::uint8_t> retained;
   sniff::ContentType type;
   bool retain = false;
   std::uint64_t off = 0;
@@ -106,15 +114,21 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
     const auto bytes = std::span<const std::uint8_t>(w.chunk).first(*got);
     if (off == 0) {
       type = sniff::sniff(bytes.first(std::min(bytes.size(), sniff::kSniffBytes)), e.name);
-      if (type.is_media() || s.digests == DigestPolicy::kAll) w.hasher->enable_cryptographic();
-      retain = type.is_media() && e.size <= retain_cap;
-      if (retain) w.retained.reserve(e.size);
+      if (cryptographic(type, s)) w.hasher->enable_cryptographic();
+      // Waits while other workers hold the budget: whether an item is analysed depends on its
+      // size and the budget, never on the thread count or on what else is in flight.
+      retain = type.is_media() && e.size <= s.retain_limit() && budget.acquire(e.size, t.index);
+      if (retain) {
+        hold = BudgetHold(&budget, e.size);
+        retained.reserve(e.size);
+      }
     }
     w.hasher->update(bytes);
-    if (retain) w.retained.insert(w.retained.end(), bytes.begin(), bytes.end());
+    if (retain) retained.insert(retained.end(), bytes.begin(), bytes.end());
     off += *got;
   }
-  if (e.size == 0 && s.digests == DigestPolicy::kAll) w.hasher->enable_cryptographic();
+  if (e.size == 0 && (s.digests == DigestPolicy::kAll || s.list_digests))
+    w.hasher->enable_cryptographic();
   t.record.bytes_read = off;
   t.record.content_type = std::string(type.name);
   t.record.category = sniff::category_name(type.category);
@@ -135,7 +149,7 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
   if (!analysers.empty()) {
     const ItemView view{
         e, type,
-        retain ? std::span<const std::uint8_t>(w.retained) : std::span<const std::uint8_t>()};
+        retain ? std::span<const std::uint8_t>(retained) : std::span<const std::uint8_t>()};
     for (const auto& a : analysers) a(view, t.record, t.extras, t.warnings);
   }
 }
@@ -144,11 +158,18 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
 
 std::string ScanSettings::to_json() const {
   return fmt::format(
-      "{{\"chunk_size\":{},\"digests\":\"{}\",\"max_memory\":{},\"max_retained\":{},"
-      "\"threads\":{},\"verify\":{}}}",
-      chunk_size, digests == DigestPolicy::kAll ? "all" : "media", max_memory, max_retained,
-      threads, verify);
+      "{{\"chunk_size\":{},\"digests\":\"{}\",\"list_digests\":{},\"max_memory\":{},"
+      "\"max_retained\":{},\"retain_limit\":{},\"threads\":{},\"verify\":{}}}",
+      chunk_size, digests == DigestPolicy::kAll ? "all" : "media", list_digests, max_memory,
+      max_retained, retain_limit(), threads, verify);
 }
+
+std::uint64_t ScanSettings::retain_budget() const {
+  // The budget less the one read chunk that a worker holds while it fills a retained item.
+  return max_memory > chunk_size ? max_memory - chunk_size : 0;
+}
+
+std::uint64_t ScanSettings::retain_limit() const { return std::min(max_retained, retain_budget()); }
 
 Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::CaseStore& store,
                                 std::int64_t run_id, const ScanSettings& settings,
@@ -236,12 +257,9 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   for (const auto& v : ev.volumes()) fs_type[static_cast<std::size_t>(v.index)] = v.fs_type;
 
   const int threads = settings.threads > 0 ? settings.threads : tbb::info::default_concurrency();
-  // Memory in flight: each worker holds one chunk and at most one retained media item.
-  const std::uint64_t per_worker = settings.max_memory / static_cast<std::uint64_t>(threads);
-  const std::uint64_t retain_cap =
-      per_worker > settings.chunk_size
-          ? std::min<std::uint64_t>(settings.max_retained, per_worker - settings.chunk_size)
-          : 0;
+  // Memory in flight: the media items kept whole, all workers together, within one budget; and
+  // one read chunk per worker. The largest item kept is the same for any thread count.
+  MemoryBudget budget(settings.retain_budget());
   tbb::enumerable_thread_specific<Worker> workers([&path, &settings] {
     Worker w;
     auto e = evidence::open_evidence(path);
@@ -289,7 +307,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
                   t->record =
                       record_for(e, *evidence_id, fs_type[static_cast<std::size_t>(e.volume)]);
                   try {
-                    process(*t, e, workers.local(), settings, retain_cap, analysers);
+                    process(*t, e, workers.local(), settings, budget, analysers);
                   } catch (const std::exception& ex) {
                     // A library throwing on hostile bytes is an item error, never a crash.
                     t->record.status = "error";
@@ -341,6 +359,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
               if (progress) progress(stats);
             }));
   });
+  stats.peak_retained = budget.peak();
   if (store_error) return *store_error;
   if (batch_open) {
     if (auto r = store.commit_batch(); !r) return r.error();

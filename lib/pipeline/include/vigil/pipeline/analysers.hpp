@@ -38,6 +38,10 @@ struct OpenSets {
 Result<std::shared_ptr<OpenSets>> open_hash_sets(const std::vector<std::string>& paths,
                                                  case_store::CaseStore& store);
 
+// Whether any open list holds MD5, SHA-1 or SHA-256 digests: then every item with content must
+// get them (ScanSettings::list_digests), or a list naming a non-media file could never match.
+bool holds_file_digests(const OpenSets& sets);
+
 // The analyser to hand to scan_evidence; sets may be null (no known lists). Implemented in the
 // media module (media_module.hpp): call it through load_media_module().
 Analyser make_media_analyser_impl(const AnalysisSettings& settings, std::shared_ptr<OpenSets> sets);

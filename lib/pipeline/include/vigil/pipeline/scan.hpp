@@ -5,7 +5,8 @@
 //   read+hash (parallel)    per-thread evidence handle, hasher and buffer from a factory; each
 //                           item is read once in chunks; the first chunk is sniffed, and that
 //                           decides whether MD5/SHA-1/SHA-256 run beside XXH3-128; media bytes
-//                           (up to a cap) stay in memory for the per-item analysers (PDQ, ...)
+//                           stay in memory for the per-item analysers (PDQ, ...) under one
+//                           memory budget that all workers share (memory_budget.hpp)
 //   write (serial, ordered) items reach the case store in walk order, in batched transactions
 //
 // Because the writer is serial and in order, item ids and every stored value are the same for
@@ -31,13 +32,23 @@ enum class DigestPolicy { kMedia, kAll };
 struct ScanSettings {
   int threads = 0;                              // 0: every core
   DigestPolicy digests = DigestPolicy::kMedia;  // which items get MD5/SHA-1/SHA-256
-  std::uint64_t max_memory = 1ULL << 30;        // bytes in flight across all workers
-  std::size_t chunk_size = 1 << 20;             // read size
-  std::uint64_t max_retained = 256ULL << 20;    // largest media item kept whole for analysers
-  bool verify = false;                          // verify the image's hashes before scanning
+  // Known lists holding MD5/SHA-1/SHA-256 are loaded: every item with content gets those
+  // digests, whatever `digests` says, so a list naming any file (a DLL, a document) matches it.
+  bool list_digests = false;
+  // One budget shared by all workers (MemoryBudget): the media items kept whole for the
+  // analysers, plus one read chunk. Each further worker adds its own read chunk.
+  std::uint64_t max_memory = 1ULL << 30;
+  std::size_t chunk_size = 1 << 20;           // read size
+  std::uint64_t max_retained = 256ULL << 20;  // largest media item kept whole for analysers
+  bool verify = false;                        // verify the image's hashes before scanning
 
   // Canonical JSON of every effective setting (for the run record and the report).
   [[nodiscard]] std::string to_json() const;
+  // Bytes of media that all workers together may keep whole for the analysers.
+  [[nodiscard]] std::uint64_t retain_budget() const;
+  // The largest media item kept whole: min(max_retained, retain_budget()), the same for any
+  // thread count. A larger one is digested but not analysed (the analyser warns "limit").
+  [[nodiscard]] std::uint64_t retain_limit() const;
 };
 
 struct ScanStats {
@@ -49,6 +60,7 @@ struct ScanStats {
   std::uint64_t bytes_total = 0;  // content bytes this run had to read
   std::uint64_t warnings = 0;
   std::uint64_t item_errors = 0;
+  std::uint64_t peak_retained = 0;  // most bytes of media kept whole at once (<= the budget)
 };
 
 // An analyser sees each successfully read item: its sniffed type, its digests in the record and,
