@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <tsk/libtsk.h>
 #include <unistd.h>
+// After libtsk.h, which it needs: NTFS_INFO (the place of $MFT, for resident data).
+#include <tsk/fs/tsk_ntfs.h>
 
 #include <algorithm>
 #include <array>
@@ -71,6 +73,27 @@ std::optional<Timestamp> make_time(time_t s, std::int64_t ns, std::uint64_t prec
 char name_type_char(TSK_FS_NAME_TYPE_ENUM t) {
   if (t < TSK_FS_NAME_TYPE_STR_MAX) return tsk_fs_name_type_str[t][0];
   return '-';
+}
+
+// Adds the media ranges that hold bytes [from, from + len) of a non-resident stream, walking its
+// runs (addresses in file-system blocks from the file system's start at `base`).
+void map_stream_bytes(const TSK_FS_ATTR* a, std::uint64_t from, std::uint64_t len,
+                      std::uint64_t block_size, std::uint64_t base, ContentLocation& loc) {
+  const std::uint64_t to = from + len;
+  for (const TSK_FS_ATTR_RUN* run = a->nrd.run; run != nullptr; run = run->next) {
+    const std::uint64_t run_from = static_cast<std::uint64_t>(run->offset) * block_size;
+    const std::uint64_t run_to = run_from + static_cast<std::uint64_t>(run->len) * block_size;
+    const std::uint64_t lo = std::max(from, run_from);
+    const std::uint64_t hi = std::min(to, run_to);
+    if (lo >= hi) continue;
+    if ((run->flags & TSK_FS_ATTR_RUN_FLAG_SPARSE) != 0) continue;  // zeros, nothing on disk
+    if ((run->flags & TSK_FS_ATTR_RUN_FLAG_FILLER) != 0) {
+      loc.complete = false;  // TSK never found where this part lies
+      continue;
+    }
+    loc.ranges.push_back(
+        {base + static_cast<std::uint64_t>(run->addr) * block_size + (lo - run_from), hi - lo});
+  }
 }
 
 class TskReader final : public EntryReader {
@@ -206,6 +229,55 @@ class TskEvidence final : public Evidence {
     return {};
   }
 
+  Result<ContentLocation> content_location(const Entry& entry) override {
+    const auto vol = static_cast<std::size_t>(entry.volume);
+    if (entry.volume < 0 || vol >= fs_.size() || fs_[vol] == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument, "entry's volume holds no file system",
+                        entry.provenance.str());
+    }
+    TSK_FS_INFO* fs = fs_[vol];
+    std::unique_ptr<TSK_FS_FILE, decltype(&tsk_fs_file_close)> file(
+        tsk_fs_file_open_meta(fs, nullptr, entry.inode), &tsk_fs_file_close);
+    if (!file) {
+      return make_error(ErrorCode::kCorrupt, "cannot open metadata: " + tsk_error_text(),
+                        entry.provenance.str());
+    }
+    const TSK_FS_ATTR* a =
+        entry.has_attr
+            ? tsk_fs_file_attr_get_type(
+                  file.get(), static_cast<TSK_FS_ATTR_TYPE_ENUM>(entry.attr_type), entry.attr_id, 1)
+            : tsk_fs_file_attr_get(file.get());
+    ContentLocation loc;
+    if (a == nullptr) {
+      tsk_error_reset();
+      loc.complete = entry.size == 0;
+      return loc;
+    }
+    const std::uint64_t base = media_base_[vol] + static_cast<std::uint64_t>(fs->offset);
+    const std::uint64_t bs = fs->block_size;
+    if ((a->flags & TSK_FS_ATTR_NONRES) != 0) {
+      // A compressed stream's runs hold compression units, not file bytes one for one: take
+      // every run. Otherwise only the runs under the stream's size hold its content (the rest is
+      // slack).
+      const bool compressed = (a->flags & TSK_FS_ATTR_COMP) != 0;
+      const auto size = static_cast<std::uint64_t>(a->size);
+      map_stream_bytes(a, 0, compressed ? UINT64_MAX / 2 : size, bs, base, loc);
+    } else if ((a->flags & TSK_FS_ATTR_RES) != 0 && TSK_FS_TYPE_ISNTFS(fs->ftype)) {
+      // NTFS resident data lives in the file's MFT record: record number x record size, placed
+      // through the runs of $MFT's own $DATA.
+      const auto* ntfs = reinterpret_cast<const NTFS_INFO*>(fs);
+      if (ntfs->mft_data == nullptr || (ntfs->mft_data->flags & TSK_FS_ATTR_NONRES) == 0) {
+        loc.complete = false;
+      } else {
+        map_stream_bytes(ntfs->mft_data, entry.inode * ntfs->mft_rsize_b, ntfs->mft_rsize_b, bs,
+                         base, loc);
+      }
+    } else {
+      loc.complete = false;  // data inside metadata of another file system (ext4 inline data)
+    }
+    return loc;
+  }
+
   Result<std::unique_ptr<EntryReader>> open_reader(const Entry& entry) override {
     if (entry.volume < 0 || static_cast<std::size_t>(entry.volume) >= fs_.size() ||
         fs_[static_cast<std::size_t>(entry.volume)] == nullptr) {
@@ -248,6 +320,9 @@ class TskEvidence final : public Evidence {
   std::vector<TSK_IMG_INFO*> pool_imgs_;
   std::vector<Volume> volumes_;
   std::vector<TSK_FS_INFO*> fs_;  // parallel to volumes_; nullptr where no file system
+  // Parallel to volumes_: where the image a file system was opened in starts in the media (0,
+  // or an APFS container's offset for the volumes of its pool).
+  std::vector<std::uint64_t> media_base_;
   std::vector<Warning> warnings_;
 };
 
@@ -265,6 +340,7 @@ void TskEvidence::add_file_system_volume(Volume v, TSK_IMG_INFO* img, TSK_OFF_T 
     v.fs_offset = static_cast<std::uint64_t>(offset);
     volumes_.push_back(std::move(v));
     fs_.push_back(fs);
+    media_base_.push_back(0);
     return;
   }
   const std::string why = tsk_error_text();
@@ -275,6 +351,7 @@ void TskEvidence::add_file_system_volume(Volume v, TSK_IMG_INFO* img, TSK_OFF_T 
       Warning{"no file system could be opened in " + v.description + ": " + why, v.provenance});
   volumes_.push_back(std::move(v));
   fs_.push_back(nullptr);
+  media_base_.push_back(0);
 }
 
 // APFS containers are pools: each APFS volume inside is a file system of its own.
@@ -301,6 +378,7 @@ bool TskEvidence::try_pool(const Volume& container, TSK_OFF_T offset) {
       warnings_.push_back(Warning{"cannot open APFS volume: " + tsk_error_text(), v.provenance});
       volumes_.push_back(std::move(v));
       fs_.push_back(nullptr);
+      media_base_.push_back(container.offset);
       continue;
     }
     pool_imgs_.push_back(pimg);
@@ -311,12 +389,14 @@ bool TskEvidence::try_pool(const Volume& container, TSK_OFF_T offset) {
           Warning{"cannot open APFS file system: " + tsk_error_text(), v.provenance});
       volumes_.push_back(std::move(v));
       fs_.push_back(nullptr);
+      media_base_.push_back(container.offset);
       continue;
     }
     v.kind = VolumeKind::kFileSystem;
     v.fs_type = fs_type_name(fs->ftype);
     volumes_.push_back(std::move(v));
     fs_.push_back(fs);
+    media_base_.push_back(container.offset);
   }
   return true;
 }
@@ -364,6 +444,7 @@ Result<void> TskEvidence::load_volumes() {
     v.provenance = root.child("vol", std::to_string(v.index) + "@" + std::to_string(v.offset));
     volumes_.push_back(std::move(v));
     fs_.push_back(nullptr);
+    media_base_.push_back(0);
   }
   return {};
 }
