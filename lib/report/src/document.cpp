@@ -5,8 +5,10 @@
 #include <cstdlib>
 #include <ctime>
 #include <map>
+#include <set>
 
 #include "vigil/core/text.hpp"
+#include "vigil/report/accuracy.hpp"
 
 namespace vigil::report {
 namespace {
@@ -123,6 +125,111 @@ std::string set_label(const ReportData& d, std::int64_t id) {
   const auto* s = d.hash_set(id);
   if (s == nullptr) return "set " + std::to_string(id);
   return shown(s->name) + " (version " + shown(s->version) + ")";
+}
+
+// What each item status means, for the statuses vigil writes (lib/pipeline/src/scan.cpp).
+std::string status_meaning(const std::string& status) {
+  if (status == "ok")
+    return "content read to its end and digested: XXH3-128 for every such item; MD5, SHA-1 and "
+           "SHA-256 for pictures and videos, and for every item when the run used --digests all "
+           "or a known list holding such digests";
+  if (status == "error")
+    return "content could not be read to its end: no digest recorded (see the warnings, section "
+           "\"Limitations and exceptions\")";
+  if (status == "not-read")
+    return "no content of its own was read: folders, links and other entries without content, "
+           "names whose metadata is gone, and the file systems' own files (NTFS $MFT and the "
+           "like) unless the run used --digests all";
+  return "see the warnings of these items (section \"Limitations and exceptions\")";
+}
+
+// The PDQ thresholds this case used: every run's setting and every stored near match's.
+std::set<int> thresholds_used(const ReportData& d) {
+  std::set<int> out;
+  for (const auto& r : d.runs) {
+    const auto j = nlohmann::json::parse(r.settings, nullptr, false);
+    if (j.is_object() && j.contains("analysis") && j["analysis"].is_object() &&
+        j["analysis"].contains("pdq_threshold") &&
+        j["analysis"]["pdq_threshold"].is_number_integer())
+      out.insert(j["analysis"]["pdq_threshold"].get<int>());
+  }
+  for (const auto& it : d.matched_items)
+    for (const auto& mt : it.matches)
+      if (mt.kind != "exact" && mt.threshold >= 0) out.insert(mt.threshold);
+  return out;
+}
+
+// The known error rates beside the near matches: recall under each measured transformation and
+// the false-match rate, from the accuracy document compiled into this build, stated for each
+// threshold the case used and never extrapolated beyond what the measurements show.
+void error_rates(Builder& b, const ReportData& d, bool video_matches) {
+  const auto& f = measured_accuracy();
+  b.add(Block::Kind::kSubheading, "Measured error rates of PDQ matching");
+  if (!f.complete()) {
+    b.alert("The measured error rates could not be read from " + f.source +
+            " as compiled into this build: no error rate is cited.");
+    return;
+  }
+  const auto used = thresholds_used(d);
+  std::string used_text;
+  for (const int t : used) used_text += (used_text.empty() ? "" : ", ") + std::to_string(t);
+  b.para("Known error rates, from " + f.source + ", version " + f.version +
+         " (compiled into this build of vigil). Measured: " + f.caption +
+         ". The rates hold for those synthetic pictures and transformations; real photographs, "
+         "heavy crops, collages and overlays are not measured. PDQ threshold(s) used in this "
+         "case: " +
+         (used_text.empty() ? std::string("none recorded") : used_text) + ".");
+  const std::string measured = std::to_string(f.threshold);
+  std::set<int> rates_at = used;
+  rates_at.insert(f.threshold);
+  for (const int t : rates_at) {
+    const std::string ts = std::to_string(t);
+    std::string line = "False-match rate at threshold " + ts + ": ";
+    if (t == f.threshold) {
+      line += std::to_string(f.false_variants) + " of " + std::to_string(f.pairs) +
+              " pairs of distinct pictures (" + f.false_variants_rate +
+              ") with the eight rotations and mirrors tried, as vigil scan matches; " +
+              std::to_string(f.false_plain) + " (" + f.false_plain_rate +
+              ") with the plain hash alone.";
+    } else if (t < f.smallest_distance) {
+      line += "0 of " + std::to_string(f.pairs) + " pairs of distinct pictures: no measured pair " +
+              "was within " + ts + " (the smallest distance between two distinct pictures was " +
+              std::to_string(f.smallest_distance) + "; measured at threshold " + measured + ").";
+    } else {
+      line += "not measured (measured at threshold " + measured +
+              " only, and two distinct pictures were as close as " +
+              std::to_string(f.smallest_distance) + ").";
+    }
+    if (used.count(t) == 0) line += " (The measured threshold; this case did not use it.)";
+    b.para(line);
+  }
+  std::vector<std::string> cols{"Transformation", "Recall at threshold " + measured + " (measured)",
+                                "Plain hash only", "Mean distance", "Largest distance"};
+  std::vector<int> other;
+  for (const int t : used)
+    if (t != f.threshold) other.push_back(t);
+  for (const int t : other) cols.push_back("Recall at threshold " + std::to_string(t));
+  std::vector<double> widths{2.2, 1.5, 1, 0.9, 0.9};
+  widths.resize(cols.size(), 1.3);
+  auto& t = b.table(std::move(cols), std::move(widths));
+  for (const auto& r : f.rows) {
+    std::vector<std::string> row{r.transform, r.near_rate, r.plain_rate, r.mean_distance,
+                                 std::to_string(r.max_distance)};
+    for (const int th : other) {
+      if (th >= r.max_distance && r.below_quality == 0)
+        row.push_back(std::to_string(r.total) + "/" + std::to_string(r.total) +
+                      " (every measured distance is within " + std::to_string(th) + ")");
+      else if (th > f.threshold)
+        row.push_back("at least " + r.near_rate);
+      else
+        row.push_back("not measured");
+    }
+    t.rows.push_back(std::move(row));
+  }
+  if (video_matches)
+    b.para(
+        "These rates are for single pictures. Video (vPDQ) near matches compare keyframes with the "
+        "same PDQ threshold; the accuracy of whole-video matching is not measured there.");
 }
 
 }  // namespace
@@ -289,19 +396,24 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
   // --- summary ---
   const auto& s = d.summary;
   b.heading("Summary");
-  b.kv({{"Items recorded", std::to_string(s.items)},
-        {"Items read and digested", std::to_string(s.items_ok)},
-        {"Items that could not be read (errors)", std::to_string(s.items_error)},
-        {"Items not read (not media, or no content)", std::to_string(s.items_not_read)},
-        {"Pictures and videos found by content", std::to_string(s.media_items)},
-        {"Deleted items", std::to_string(s.deleted_items)},
-        {"Bytes read", std::to_string(s.bytes_read)},
-        {"Perceptual hashes computed", std::to_string(s.perceptual_hashes)},
-        {"Exact matches (items)",
-         std::to_string(s.exact_matches) + " (" + std::to_string(s.items_with_exact) + ")"},
-        {"Near matches (items), requiring examiner review",
-         std::to_string(s.near_matches) + " (" + std::to_string(s.items_with_near) + ")"},
-        {"Warnings", std::to_string(s.warnings)}});
+  std::vector<std::pair<std::string, std::string>> summary{
+      {"Items recorded", std::to_string(s.items)}};
+  // One line per status, named exactly as the case store records it (items.status).
+  for (const auto& [status, n] : s.items_by_status)
+    summary.emplace_back("Items with status " + shown(status),
+                         std::to_string(n) + " (" + status_meaning(status) + ")");
+  for (auto& kv : std::vector<std::pair<std::string, std::string>>{
+           {"Pictures and videos found by content", std::to_string(s.media_items)},
+           {"Deleted items", std::to_string(s.deleted_items)},
+           {"Bytes read", std::to_string(s.bytes_read)},
+           {"Perceptual hashes computed", std::to_string(s.perceptual_hashes)},
+           {"Exact matches (items)",
+            std::to_string(s.exact_matches) + " (" + std::to_string(s.items_with_exact) + ")"},
+           {"Near matches (items), requiring examiner review",
+            std::to_string(s.near_matches) + " (" + std::to_string(s.items_with_near) + ")"},
+           {"Warnings", std::to_string(s.warnings)}})
+    summary.push_back(std::move(kv));
+  b.kv(std::move(summary));
 
   // --- exact matches ---
   b.heading("Exact matches");
@@ -339,6 +451,12 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
                             opt_int(mt.list_quality), or_dash(shown(mt.variant)),
                             set_label(d, mt.set_id), or_dash(shown(mt.category))});
     if (t.rows.empty()) b.para("No near match.");
+  }
+  {
+    bool video = false;
+    for (const auto& it : d.matched_items)
+      for (const auto& mt : it.matches) video |= mt.kind != "exact" && mt.algorithm == "vpdq";
+    error_rates(b, d, video);
   }
 
   // --- matched item details ---
@@ -410,11 +528,9 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
     p.emplace_back(
         "Audit log",
         d.audit.chain_message + (d.audit.head_hash.empty() ? "" : "; head " + d.audit.head_hash));
-    p.emplace_back("Items not read",
-                   std::to_string(s.items_not_read) +
-                       " (no content digested: not pictures or videos under the run's digest "
-                       "policy, or entries without content such as folders)");
-    p.emplace_back("Items with read errors", std::to_string(s.items_error));
+    p.emplace_back("Items with status not-read",
+                   std::to_string(s.items_not_read) + " (" + status_meaning("not-read") + ")");
+    p.emplace_back("Items with status error", std::to_string(s.items_error));
     p.emplace_back("Not scanned",
                    "unallocated space and slack are not carved; files inside archives and "
                    "containers are not opened; only the volumes listed in section 1 were walked; "

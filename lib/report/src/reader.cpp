@@ -290,6 +290,11 @@ Result<ReportData> CaseReader::load(ReportMeta meta) {
     s.bytes_read = q.u64(6);
   }
   {
+    Query q(db_, "SELECT status, count(*) FROM items GROUP BY status ORDER BY status");
+    if (!q.ok()) return db_error(db_, "item statuses");
+    while (q.next()) d.summary.items_by_status.emplace_back(q.str(0), q.u64(1));
+  }
+  {
     Query q(db_,
             "SELECT sum(kind='exact'), sum(kind='near'), count(DISTINCT CASE WHEN kind='exact' "
             "THEN item_id END), count(DISTINCT CASE WHEN kind='near' THEN item_id END) FROM "

@@ -204,6 +204,27 @@ TEST_F(ReportTest, ExactAndNearAreSeparateAndNearNeedsReview) {
   EXPECT_EQ(html.find("illegal"), std::string::npos);
 }
 
+// Issue 10, point 8: the report counts items per status exactly as the case store records it
+// (no "not read (not media ...)": non-media items are read and digested), and cites the measured
+// error rates of PDQ beside the near matches, with the accuracy document's version.
+TEST_F(ReportTest, NamesEachStoredStatusAndCitesTheMeasuredErrorRates) {
+  ASSERT_TRUE(generate_report(options("out")));
+  const auto html = slurp(root_ / "out" / "report.html");
+  EXPECT_EQ(html.find("not media, or no content"), std::string::npos);
+  EXPECT_NE(html.find("Items with status ok</th><td>4"), std::string::npos);
+  EXPECT_NE(html.find("Items with status error</th><td>1"), std::string::npos);
+  const auto near = html.find("Near matches (perceptual)");
+  const auto rates = html.find("Measured error rates");
+  ASSERT_NE(near, std::string::npos);
+  ASSERT_NE(rates, std::string::npos);
+  EXPECT_GT(rates, near);
+  EXPECT_LT(rates, html.find("Matched items in detail"));
+  EXPECT_NE(html.find("docs/perceptual-accuracy.md, version "), std::string::npos);
+  EXPECT_NE(html.find("False-match rate at threshold 31"), std::string::npos);
+  EXPECT_NE(html.find("JPEG quality 30"), std::string::npos);
+  EXPECT_NE(html.find("rotation 90 degrees"), std::string::npos);
+}
+
 TEST_F(ReportTest, SameStoreAndOptionsGiveIdenticalBytes) {
   ASSERT_TRUE(generate_report(options("a")));
   ASSERT_TRUE(generate_report(options("b")));

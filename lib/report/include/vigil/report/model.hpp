@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vigil::report {
@@ -110,6 +111,8 @@ struct WarningGroup {
 
 struct Summary {
   std::uint64_t items = 0, items_ok = 0, items_error = 0, items_not_read = 0;
+  // Items per status, each named exactly as the case store records it, by status.
+  std::vector<std::pair<std::string, std::uint64_t>> items_by_status;
   std::uint64_t media_items = 0, deleted_items = 0, bytes_read = 0;
   std::uint64_t exact_matches = 0, near_matches = 0;
   std::uint64_t items_with_exact = 0, items_with_near = 0;
