@@ -73,10 +73,9 @@ void extract_ooxml(const extract::ItemInput& item, extract::Emitter& out, std::s
     child.name = base_name(path);
     if (archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) > 0)
       child.declared_size = static_cast<std::uint64_t>(archive_entry_size(entry));
-    if (archive_entry_mtime_is_set(entry) != 0) {
-      // ZIP keeps MS-DOS times with 2 s resolution unless an extra field says otherwise.
-      child.times.modified = Timestamp{archive_entry_mtime(entry), 0, 2'000'000'000};
-    }
+    // No times: a part's ZIP time is an MS-DOS date and time without a zone (APPNOTE.TXT
+    // 4.4.6), which libarchive turns into seconds with the examiner's own time zone, and
+    // Microsoft Office writes 1980-01-01 00:00 for every part. Recording it would not be true.
     if (archive_entry_is_encrypted(entry) != 0) {
       child.status = extract::ChildStatus::kEncrypted;
       out.warn("encrypted", "OOXML part " + path + " is encrypted");

@@ -6,8 +6,10 @@
 #include <qpdf/Pipeline.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFExc.hh>
+#include <qpdf/QPDFLogger.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -63,6 +65,10 @@ std::string object_locator(QPDFObjectHandle& h) {
 }  // namespace
 
 PdfCounts scan_pdf_images(const std::uint8_t* data, std::size_t size, const PdfCallbacks& cb) {
+  // Every QPDF object takes qpdf's process-wide default logger, which qpdf 11.3 creates on first
+  // use; ThreadSanitizer saw two workers race there. Create it once, before any worker uses it.
+  static std::once_flag logger_once;
+  std::call_once(logger_once, [] { (void)QPDFLogger::defaultLogger(); });
   QPDF pdf;
   pdf.setSuppressWarnings(true);
   std::size_t warnings_seen = 0;
