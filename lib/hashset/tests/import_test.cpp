@@ -148,9 +148,15 @@ TEST(Import, EverySampleImportsWithItsCountsDigestsAndLookups) {
     }
     // A second content, by another algorithm where the format has one.
     if (e.records == 4) {
-      if (e.sha256 != 0) EXPECT_TRUE(set->contains(hex(kSha256Fox)));
-      if (e.sha1 != 0) EXPECT_TRUE(set->contains(hex(kSha1Empty)));
-      if (e.md5 != 0) EXPECT_TRUE(set->contains(hex(kMd5Hello)));
+      if (e.sha256 != 0) {
+        EXPECT_TRUE(set->contains(hex(kSha256Fox)));
+      }
+      if (e.sha1 != 0) {
+        EXPECT_TRUE(set->contains(hex(kSha1Empty)));
+      }
+      if (e.md5 != 0) {
+        EXPECT_TRUE(set->contains(hex(kMd5Hello)));
+      }
     }
   }
 }
