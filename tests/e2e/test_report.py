@@ -345,6 +345,31 @@ class Report(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn(b"matches.csv", r.stdout)
 
+    def test_states_and_error_rates_as_recorded(self):
+        """Issue 10, point 8: one count per item status, named as the case store records it, and
+        the measured error rates of docs/perceptual-accuracy.md (with its version) beside the
+        near matches."""
+        html = self.read("report.html")
+        self.assertFalse("not media, or no content" in html, "the old, untrue wording")
+        con = db(self.case)
+        for status, n in con.execute("SELECT status, count(*) FROM items GROUP BY status"):
+            self.assertIn(f"Items with status {status}</th><td>{n}", html)
+        con.close()
+        with open(os.path.join(SOURCE, "docs", "perceptual-accuracy.md"), encoding="utf-8") as f:
+            doc = f.read()
+        version = re.search(r"^Version: (\S+)", doc, re.M).group(1)
+        rates = html[html.index("Near matches (perceptual)"):html.index("Matched items in detail")]
+        self.assertIn(f"docs/perceptual-accuracy.md, version {version}", rates)
+        rows = re.findall(r"^\| ([^|]+?) \| (\d+/\d+ \([\d.]+ %\)) \|", doc, re.M)
+        self.assertEqual(len(rows), 10)
+        for transform, rate in rows:
+            self.assertIn(f"<td>{transform}</td><td>{rate}</td>", rates)
+        pairs = re.search(r"False matches across all (\d+) distinct pairs of originals: \d+ with "
+                          r"the plain hash \([^)]*\), (\d+) with the eight variants", doc)
+        # The scan tries the eight variants when matching: their false-match count is the one cited.
+        self.assertIn(f"False-match rate at threshold 31: {pairs.group(2)} of {pairs.group(1)}",
+                      rates)
+
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]], verbosity=2)
