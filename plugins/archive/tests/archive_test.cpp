@@ -1,7 +1,7 @@
 // Extractor tests for plugins/archive: every archive is written here, in memory, by libarchive's
 // own writer (archive_write), then read back through the extractor with a collecting Emitter.
 // Assertions: child counts, locators, names, sizes, statuses, times, chosen bytes, records and
-// warning codes (STYLE.md 11).
+// warning codes (docs/ARCHITECTURE.md convention 11).
 #include "archive/archive.hpp"
 
 #include <archive.h>
