@@ -133,14 +133,15 @@ stage "$s" "$(pix IMG_0209.JPG)"
 pin "$s"
 gzip -9 -c "$s/IMG_0209.JPG" >"$C/IMG_0209.JPG.gz"
 
-# 7. Limits, for the dispatcher: a high-ratio bomb with a picture after it; a 42.zip-style
-#    fan-out (4 x 4 x 16 MiB of zeros); a picture 20 ZIPs deep; a ZIP cut inside its second member.
+# 7. Limits, for the dispatcher: a high-ratio bomb after a picture (read before the bomb spends
+#    the item's expansion budget); a 42.zip-style fan-out (4 x 4 x 16 MiB of zeros); a picture
+#    20 ZIPs deep; a ZIP cut inside its second member.
 s="$WORK/bomb"
 mkdir -p "$s"
 truncate -s 200M "$s/zeros.bin"
 cp "$(pix IMG_0212.JPG)" "$s/"
 pin "$s"
-(cd "$s" && zip_ "$C/bomb.zip" zeros.bin IMG_0212.JPG)
+(cd "$s" && zip_ "$C/bomb.zip" IMG_0212.JPG zeros.bin)
 rm -f "$s/zeros.bin"
 
 s="$WORK/fanout"
