@@ -26,6 +26,7 @@ struct ScanOptions {
   std::string digests = "media";
   std::string max_memory = "1G";
   bool verify = false;
+  bool no_verify = false;
   bool quiet = false;
   std::vector<std::string> hash_sets;
   bool no_perceptual = false;
@@ -51,7 +52,9 @@ int run_scan(const ScanOptions& opt) {
   settings.threads = opt.threads;
   settings.digests =
       opt.digests == "all" ? pipeline::DigestPolicy::kAll : pipeline::DigestPolicy::kMedia;
-  settings.verify = opt.verify;
+  settings.verify = opt.no_verify ? pipeline::VerifyMode::kOff
+                    : opt.verify  ? pipeline::VerifyMode::kAlways
+                                  : pipeline::VerifyMode::kStored;
   auto mem = parse_byte_size(opt.max_memory);
   if (!mem) return fatal("--max-memory " + mem.error().message);
   if (*mem < (16ULL << 20)) return fatal("--max-memory: at least 16M is needed");
@@ -162,8 +165,15 @@ void register_scan(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"media", "all"}));
   sub->add_option("--max-memory", opt->max_memory,
                   "Bytes in flight across all workers, e.g. 512M or 2G (default 1G)");
-  sub->add_flag("--verify", opt->verify,
-                "Verify the image's stored hashes (E01) before scanning: a second read");
+  auto* verify_flag = sub->add_flag(
+      "--verify", opt->verify,
+      "Verify any image, even one that stores no hashes (computed hashes are recorded); E01 "
+      "evidence is verified by default");
+  sub->add_flag("--no-verify", opt->no_verify,
+                "Do not verify the evidence (by default an E01's stored hashes and every chunk's "
+                "checksum are checked beside the scan, and items read from damaged chunks are "
+                "marked)")
+      ->excludes(verify_flag);
   sub->add_option("--hashset", opt->hash_sets,
                   "A compiled known list (vigil hashset import) to match against (repeatable)")
       ->allow_extra_args(false);

@@ -6,10 +6,13 @@
 - digests equal `icat IMAGE INODE | md5sum/sha1sum/sha256sum` for a sample of entries;
 - the same case content for --threads 1 and --threads 2, and for raw vs E01;
 - a scan killed with SIGKILL and started again ends with the content of an uninterrupted one;
+- an E01 is verified beside the scan by default (not with --no-verify); an item read from a
+  damaged chunk is "damaged", without digests, with a warning naming the sectors (issue 10);
 - bad input: newer schema, locked case: exit 2 with one message.
 Usage: test_scan.py VIGIL TESTDATA_DIR
 """
 import hashlib
+import json
 import os
 import re
 import signal
@@ -140,16 +143,80 @@ class Scan(unittest.TestCase):
         self.assertEqual(again.returncode, 0)
         self.assertIn(b"0 recorded", again.stderr)
 
-    def test_read_errors_are_warnings_and_digests_stay_empty(self):
-        case = self.case("corrupt")
-        out = scan(case, td("gpt_corrupt.E01"))
-        # libewf reports the damaged chunk as a read error or returns its bytes; either way
-        # the run completes and the item is not given digests of bytes it does not have.
-        self.assertIn(out.returncode, (0, 1), out.stderr.decode())
-        bad = e2e.items(case, "status='error'")
-        for r in bad:
-            self.assertIsNone(r["md5"])
-            self.assertIsNone(r["xxh3_128"])
+    def test_items_read_from_damaged_chunks_are_never_ok(self):
+        # Issue 10, point 2: gpt_corrupt.E02 has one damaged chunk (sectors 119488-119551), which
+        # holds part of /Archive/backup.dat on the NTFS partition. Verification runs by default
+        # beside the scan; the item says "damaged", has no digests, and a warning names the
+        # sectors; every item still "ok" has the digest of the planted file. The same for any
+        # thread count.
+        cases = []
+        for threads in ("1", "2"):
+            case = self.case("corrupt-" + threads)
+            out = scan(case, td("gpt_corrupt.E01"), args=["--threads", threads])
+            self.assertEqual(out.returncode, 1, out.stderr.decode())
+            cases.append(case)
+        self.assertEqual(content(cases[0]), content(cases[1]))
+        case = cases[0]
+        damaged = e2e.items(case, "status='damaged'")
+        self.assertEqual([r["path"] for r in damaged], ["/Archive/backup.dat"])
+        item = damaged[0]
+        self.assertEqual(item["fs_type"], "ntfs")
+        for column in ("xxh3_128", "md5", "sha1", "sha256"):
+            self.assertIsNone(item[column], column)
+        db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+        warnings = list(db.execute("SELECT code, message FROM warnings WHERE provenance=?",
+                                   (item["provenance"],)))
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertEqual(warnings[0][0], "damaged")
+        self.assertIn("sectors 119488-119551", warnings[0][1])
+        verification, chunk_check = db.execute(
+            "SELECT verification, chunk_check FROM evidence").fetchone()
+        db.close()
+        self.assertTrue(verification.startswith(
+            "not verified: FAILED: 1 chunk with checksum errors, sectors 119488-119551"),
+            verification)
+        chunks = json.loads(chunk_check)
+        self.assertEqual((chunks["chunks"], chunks["damaged_chunks"], chunks["checksum_errors"]),
+                         (2944, 1, [[119488, 119551]]))
+        # Nothing "ok" carries a digest that is not the file's.
+        planted = {("/" + r[5]): r[4] for r in self.manifest["entry"]
+                   if r[0] == "ntfs.raw" and r[1] == "keep" and r[2] != "dir"}
+        ok = [r for r in e2e.items(case, "status='ok' AND fs_type='ntfs' AND sha256 IS NOT NULL")
+              if r["path"] in planted]
+        self.assertGreater(len(ok), 10)
+        for r in ok:
+            self.assertEqual(r["sha256"], planted[r["path"]], r["path"])
+
+    def test_verification_by_default_and_no_verify(self):
+        # Issue 10, point 3: an E01 is verified during the scan unless --no-verify; the run's
+        # settings say which was done. gpt_adler's damaged chunk holds no file: the evidence
+        # fails verification, no item is marked.
+        runs = {}
+        for name, image, args in (("good", "gpt.E01", []), ("off", "gpt.E01", ["--no-verify"]),
+                                  ("adler", "gpt_adler.E01", []), ("raw", "gpt.raw", [])):
+            case = self.case("verify-" + name)
+            out = scan(case, td(image), args=args)
+            db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+            ev = db.execute("SELECT verification, verified_md5, chunk_check FROM evidence")
+            runs[name] = (out.returncode, ev.fetchone(),
+                          json.loads(db.execute("SELECT settings FROM runs").fetchone()[0]),
+                          db.execute("SELECT count(*) FROM items WHERE status='damaged'")
+                          .fetchone()[0])
+            db.close()
+        rc, (result, md5, chunks), settings, marked = runs["good"]
+        self.assertEqual((rc, result, settings["verify"], marked), (0, "verified", "stored-hashes",
+                                                                   0))
+        self.assertEqual(md5, self.manifest["media"][0][1])
+        self.assertEqual(json.loads(chunks)["damaged_chunks"], 0)
+        rc, (result, md5, chunks), settings, marked = runs["off"]
+        self.assertEqual((rc, result, md5, chunks, settings["verify"]), (0, None, None, None, "off"))
+        rc, (result, md5, chunks), settings, marked = runs["adler"]
+        self.assertEqual((rc, marked), (1, 0))
+        self.assertIn("FAILED: 1 chunk with checksum errors, sectors 133120-133183", result)
+        self.assertEqual(md5, self.manifest["media"][0][1], "the MD5 matches; the chunk does not")
+        # A raw image stores no hashes: nothing to verify by default, and nothing claims it was.
+        rc, (result, md5, chunks), settings, marked = runs["raw"]
+        self.assertEqual((rc, result, chunks), (0, None, None))
 
     def test_kill_and_resume(self):
         with tempfile.TemporaryDirectory() as ev:

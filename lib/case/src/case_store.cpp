@@ -93,6 +93,10 @@ CREATE TABLE run_extractors(
   run_id INTEGER NOT NULL REFERENCES runs(id), name TEXT NOT NULL, version TEXT NOT NULL,
   PRIMARY KEY(run_id, name));
 )sql",
+    // 3 -> 4: what the container's per-chunk checks found (issue 10): JSON, NULL when none ran.
+    R"sql(
+ALTER TABLE evidence ADD COLUMN chunk_check TEXT;
+)sql",
 };
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
 static_assert(kMigrationCount == kSchemaVersion);
@@ -356,13 +360,43 @@ Result<std::int64_t> CaseStore::add_evidence(const EvidenceRecord& ev) {
 Result<void> CaseStore::set_evidence_verification(std::int64_t evidence_id, const std::string& md5,
                                                   const std::string& sha1,
                                                   const std::string& sha256,
-                                                  const std::string& result) {
+                                                  const std::string& result,
+                                                  const std::string& chunk_check) {
   Stmt s(db_,
          "UPDATE evidence SET verified_md5=?1, verified_sha1=?2, verified_sha256=?3, "
-         "verification=?4 WHERE id=?5");
-  s.bind_opt(1, md5).bind_opt(2, sha1).bind_opt(3, sha256).bind_text(4, result).bind(5,
-                                                                                     evidence_id);
+         "verification=?4, chunk_check=?5 WHERE id=?6");
+  s.bind_opt(1, md5)
+      .bind_opt(2, sha1)
+      .bind_opt(3, sha256)
+      .bind_text(4, result)
+      .bind_opt(5, chunk_check)
+      .bind(6, evidence_id);
   return s.run("cannot record the verification");
+}
+
+Result<std::vector<std::int64_t>> CaseStore::mark_item_damaged(std::int64_t evidence_id,
+                                                               const std::string& provenance) {
+  Stmt find(db_,
+            "WITH RECURSIVE tree(id) AS (SELECT id FROM items WHERE evidence_id=?1 AND "
+            "provenance=?2 UNION ALL SELECT items.id FROM items JOIN tree ON "
+            "items.parent_id=tree.id) SELECT id FROM tree");
+  find.bind(1, evidence_id).bind_bytes(2, provenance);
+  std::vector<std::int64_t> ids;
+  int rc = 0;
+  while ((rc = find.step()) == SQLITE_ROW) ids.push_back(sqlite3_column_int64(find.get(), 0));
+  if (rc != SQLITE_DONE) return db_error(db_, "cannot find a damaged item");
+  Stmt item(db_,
+            "UPDATE items SET status='damaged', xxh3_128=NULL, md5=NULL, sha1=NULL, sha256=NULL "
+            "WHERE id=?1");
+  Stmt exact(db_, "DELETE FROM matches WHERE item_id=?1 AND kind='exact'");
+  for (const auto id : ids) {
+    item.bind(1, id);
+    if (auto r = item.run("cannot mark a damaged item"); !r) return r.error();
+    exact.bind(1, id);
+    if (auto r = exact.run("cannot remove the exact matches of a damaged item"); !r)
+      return r.error();
+  }
+  return ids;
 }
 
 Result<void> CaseStore::add_volume(const VolumeRecord& v) {

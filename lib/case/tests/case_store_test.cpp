@@ -116,6 +116,7 @@ TEST_F(CaseStoreTest, MigratesAnOlderStore) {
                            "ALTER TABLE items DROP COLUMN extractor; "
                            "ALTER TABLE items DROP COLUMN child_status; "
                            "ALTER TABLE items DROP COLUMN parent_offset; "
+                           "ALTER TABLE evidence DROP COLUMN chunk_check; "
                            "PRAGMA user_version=1",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
@@ -125,6 +126,88 @@ TEST_F(CaseStoreTest, MigratesAnOlderStore) {
   EXPECT_EQ((*s)->schema_version(), kSchemaVersion);
   EXPECT_EQ(sqlite3_exec((*s)->handle(), "SELECT count(*) FROM matches", nullptr, nullptr, nullptr),
             SQLITE_OK);
+}
+
+// Issue 10: a version-3 store (before chunk checks were recorded) gains the evidence column and
+// keeps its rows.
+TEST_F(CaseStoreTest, MigratesAVersion3StoreToChunkChecks) {
+  {
+    auto s = CaseStore::open(dir_, true);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->add_evidence({"/x/disk.E01", "disk.E01", "ewf", 100, "[]", "aa", ""}).ok());
+    ASSERT_EQ(sqlite3_exec((*s)->handle(),
+                           "ALTER TABLE evidence DROP COLUMN chunk_check; PRAGMA user_version=3",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  auto s = CaseStore::open(dir_, false);
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  EXPECT_EQ((*s)->schema_version(), kSchemaVersion);
+  ASSERT_TRUE(
+      (*s)->set_evidence_verification(1, "m", "s", "s2", "not verified: FAILED", "{\"chunks\":3}")
+          .ok());
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2((*s)->handle(), "SELECT name, chunk_check FROM evidence", -1, &q, nullptr),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "disk.E01");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 1)), "{\"chunks\":3}");
+  sqlite3_finalize(q);
+}
+
+// Issue 10: an item read from damaged chunks, and the items found inside it, lose their digests
+// and exact matches and say "damaged"; other items are untouched.
+TEST_F(CaseStoreTest, DamagedItemsLoseDigestsAndExactMatches) {
+  auto s = CaseStore::open(dir_, true);
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  auto ev = (*s)->add_evidence({"/x/disk.E01", "disk.E01", "ewf", 100, "[]", "aa", ""});
+  ASSERT_TRUE(ev.ok());
+  ASSERT_TRUE((*s)->begin_batch().ok());
+  auto set = (*s)->add_hash_set({"list", "1", "pub", "custom", "2026", "[]", "{}", "id1"});
+  ASSERT_TRUE(set.ok());
+  auto bad = item(*ev, "disk.E01 > vol:0@0 > ntfs:/a.zip");
+  bad.md5 = "0123456789abcdef0123456789abcdef";
+  ItemExtras extras;
+  extras.matches.push_back(
+      {*set, "exact", "md5", bad.md5, bad.md5, -1, -1, -1, -1, "", "", "alert", "{}"});
+  extras.matches.push_back(
+      {*set, "near", "pdq", "ab", "ac", 3, 31, 90, 90, "original", "", "alert", "{}"});
+  auto parent = (*s)->add_item(bad, extras);
+  ASSERT_TRUE(parent.ok());
+  auto c = item(*ev, "disk.E01 > vol:0@0 > ntfs:/a.zip > zip:b.jpg");
+  c.parent_id = *parent;
+  c.depth = 1;
+  auto child = (*s)->add_item(c);
+  ASSERT_TRUE(child.ok());
+  auto good = (*s)->add_item(item(*ev, "disk.E01 > vol:0@0 > ntfs:/c.jpg"));
+  ASSERT_TRUE(good.ok());
+  ASSERT_TRUE((*s)->commit_batch().ok());
+
+  auto marked = (*s)->mark_item_damaged(*ev, "disk.E01 > vol:0@0 > ntfs:/a.zip");
+  ASSERT_TRUE(marked.ok()) << marked.error().describe();
+  EXPECT_EQ(*marked, (std::vector<std::int64_t>{*parent, *child}));
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2((*s)->handle(), "SELECT id, status, xxh3_128, md5 FROM items ORDER BY id",
+                         -1, &q, nullptr),
+      SQLITE_OK);
+  for (const auto id : {*parent, *child, *good}) {
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(q, 0), id);
+    const bool damaged = id != *good;
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 1)),
+                 damaged ? "damaged" : "ok");
+    EXPECT_EQ(sqlite3_column_type(q, 2) == SQLITE_NULL, damaged);
+    EXPECT_EQ(sqlite3_column_type(q, 3), SQLITE_NULL);
+  }
+  sqlite3_finalize(q);
+  ASSERT_EQ(sqlite3_prepare_v2((*s)->handle(), "SELECT kind FROM matches", -1, &q, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "near");
+  EXPECT_EQ(sqlite3_step(q), SQLITE_DONE);
+  sqlite3_finalize(q);
 }
 
 TEST_F(CaseStoreTest, ChildrenRecordsAndRunExtractors) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 
+#include "verification.hpp"
 #include "vigil/core/text.hpp"
 #include "vigil/digest/multi_hasher.hpp"
 #include "vigil/evidence/verify.hpp"
@@ -159,9 +160,21 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
 std::string ScanSettings::to_json() const {
   return fmt::format(
       "{{\"chunk_size\":{},\"digests\":\"{}\",\"list_digests\":{},\"max_memory\":{},"
-      "\"max_retained\":{},\"retain_limit\":{},\"threads\":{},\"verify\":{}}}",
+      "\"max_retained\":{},\"retain_limit\":{},\"threads\":{},\"verify\":\"{}\"}}",
       chunk_size, digests == DigestPolicy::kAll ? "all" : "media", list_digests, max_memory,
-      max_retained, retain_limit(), threads, verify);
+      max_retained, retain_limit(), threads, verify_mode_name(verify));
+}
+
+const char* verify_mode_name(VerifyMode m) {
+  switch (m) {
+    case VerifyMode::kStored:
+      return "stored-hashes";
+    case VerifyMode::kAlways:
+      return "always";
+    case VerifyMode::kOff:
+      return "off";
+  }
+  return "unknown";
 }
 
 std::uint64_t ScanSettings::retain_budget() const {
@@ -201,12 +214,8 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
       !r)
     return r.error();
 
-  if (settings.verify && info.format != evidence::ImageFormat::kFolder) {
-    const auto v = evidence::verify_evidence(ev, {});
-    const std::string result = v.verified() ? "verified" : "not verified: " + v.failure_reason();
-    if (auto r = store.set_evidence_verification(*evidence_id, v.md5, v.sha1, v.sha256, result); !r)
-      return r.error();
-  }
+  // Verification runs beside the walk and the workers; its result is recorded at the end.
+  BackgroundVerification verification(path, info, settings.verify);
 
   // Walk first (metadata only): the list fixes the order of everything that follows.
   std::vector<evidence::Entry> entries;
@@ -364,6 +373,13 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   if (batch_open) {
     if (auto r = store.commit_batch(); !r) return r.error();
   }
+  // The verification's result, and the items read from damaged chunks, before the run ends.
+  auto verified = verification.finish(
+      ev, entries,
+      [&settings](const evidence::Entry& e) { return has_content(e, settings.digests); }, store,
+      *evidence_id, run_id);
+  if (!verified) return verified.error();
+  stats.warnings += *verified;
   if (progress) progress(stats);
   if (auto r = store.audit(run_id, case_store::now_utc(), "evidence-scanned",
                            fmt::format("{{\"evidence_id\":{},\"entries\":{},\"items_recorded\":{},"

@@ -21,7 +21,7 @@ struct sqlite3;
 
 namespace vigil::case_store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 inline constexpr const char* kDatabaseName = "case.sqlite";
 
 struct RunRecord {
@@ -155,9 +155,18 @@ class CaseStore {
 
   // Returns the id of the evidence with this path, adding it if new.
   Result<std::int64_t> add_evidence(const EvidenceRecord& ev);
+  // chunk_check: JSON of the container's per-chunk checks (EWF), "" when it has none:
+  // {"chunks":N,"sectors_per_chunk":S,"bytes_per_sector":B,"damaged_chunks":D,
+  //  "checksum_errors":[[first,last],...],"unreadable":[[first,last],...],"structure_error":...}
   Result<void> set_evidence_verification(std::int64_t evidence_id, const std::string& md5,
                                          const std::string& sha1, const std::string& sha256,
-                                         const std::string& result);
+                                         const std::string& result,
+                                         const std::string& chunk_check = {});
+  // An item whose content lies in damaged chunks of its evidence, and every item found inside
+  // it: status "damaged"; the digests are removed (they are of damaged bytes, not of the file),
+  // and so are the exact matches made with them. Returns the ids marked (item first).
+  Result<std::vector<std::int64_t>> mark_item_damaged(std::int64_t evidence_id,
+                                                      const std::string& provenance);
   Result<void> add_volume(const VolumeRecord& v);  // idempotent per (evidence, index)
 
   // Provenance keys of the file-system entries already recorded for this evidence (a resumed

@@ -29,6 +29,12 @@ namespace vigil::pipeline {
 
 enum class DigestPolicy { kMedia, kAll };
 
+// Verification of the evidence during the scan, beside the workers (its own read of the image):
+// kStored verifies evidence that stores acquisition hashes and chunk checksums (EWF), kAlways
+// any image (computed hashes only when it stores none), kOff none (--no-verify).
+enum class VerifyMode { kStored, kAlways, kOff };
+const char* verify_mode_name(VerifyMode m);  // "stored-hashes", "always", "off"
+
 struct ScanSettings {
   int threads = 0;                              // 0: every core
   DigestPolicy digests = DigestPolicy::kMedia;  // which items get MD5/SHA-1/SHA-256
@@ -40,7 +46,7 @@ struct ScanSettings {
   std::uint64_t max_memory = 1ULL << 30;
   std::size_t chunk_size = 1 << 20;           // read size
   std::uint64_t max_retained = 256ULL << 20;  // largest media item kept whole for analysers
-  bool verify = false;                        // verify the image's hashes before scanning
+  VerifyMode verify = VerifyMode::kStored;
 
   // Canonical JSON of every effective setting (for the run record and the report).
   [[nodiscard]] std::string to_json() const;
