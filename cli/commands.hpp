@@ -25,6 +25,7 @@ void register_hash(CLI::App& app, Action& action);
 void register_hashset(CLI::App& app, Action& action);
 void register_scan(CLI::App& app, Action& action);
 void register_report(CLI::App& app, Action& action);
+void register_list(CLI::App& app, Action& action);
 
 // The full command line as given (for the run record and the re-run command).
 const std::vector<std::string>& command_line();

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   vigil::cli::register_hash(app, action);
   vigil::cli::register_hashset(app, action);
   vigil::cli::register_report(app, action);
+  vigil::cli::register_list(app, action);
 
   try {
     app.parse(argc, argv);

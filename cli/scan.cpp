@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <iostream>
+#include <tuple>
 
 #include "commands.hpp"
 #include "progress.hpp"
 #include "vigil/case/case_store.hpp"
 #include "vigil/core/byte_size.hpp"
 #include "vigil/core/text.hpp"
+#include "vigil/extract/registry.hpp"
 #include "vigil/pipeline/analysers.hpp"
 #include "vigil/pipeline/media_module.hpp"
 #include "vigil/pipeline/scan.hpp"
@@ -35,6 +37,10 @@ struct ScanOptions {
   int pdq_min_quality = 50;
   double vpdq_fraction = 0.8;
   std::uint64_t max_pixels = 100'000'000;
+  std::string extractors = "all";
+  pipeline::ExtractionLimits limits;
+  std::string max_child_bytes = "256M";
+  std::string max_total_bytes = "16G";
   std::vector<std::string> argv;
 };
 
@@ -69,6 +75,19 @@ int run_scan(const ScanOptions& opt) {
   analysis.pdq_min_quality = opt.pdq_min_quality;
   analysis.vpdq_fraction = opt.vpdq_fraction;
   analysis.max_pixels = opt.max_pixels;
+  auto extractors = extract::Registry::builtin().select(opt.extractors);
+  if (!extractors) return fatal("--extractors: " + extractors.error().message);
+  settings.extraction.extractors = *extractors;
+  settings.extraction.limits = opt.limits;
+  for (const auto& [name, text, field] :
+       {std::tuple{"--max-child-bytes", &opt.max_child_bytes,
+                   &settings.extraction.limits.max_child_bytes},
+        std::tuple{"--max-total-bytes", &opt.max_total_bytes,
+                   &settings.extraction.limits.max_total_bytes}}) {
+    auto bytes = parse_byte_size(*text);
+    if (!bytes) return fatal(std::string(name) + " " + bytes.error().message);
+    *field = *bytes;
+  }
 
   auto store = case_store::CaseStore::open(opt.case_dir, true);
   if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);
@@ -79,6 +98,14 @@ int run_scan(const ScanOptions& opt) {
     sets = std::move(*opened);
     settings.list_digests = pipeline::holds_file_digests(*sets);
   }
+  // The same bytes are decoded once per case: results of earlier runs seed the reuse.
+  analysis.reuse = std::make_shared<pipeline::PerceptualCache>();
+  if (analysis.perceptual) {
+    if (auto r = analysis.reuse->seed(**store,
+                                      std::string(phash::pdq_pipeline_name(analysis.pdq_pipeline)));
+        !r)
+      return fatal("case " + opt.case_dir + ": " + r.error().message);
+  }
   auto media = pipeline::load_media_module();
   if (!media) return fatal(media.error().message);
   const std::vector<pipeline::Analyser> analysers{(*media)->make_media_analyser(analysis, sets)};
@@ -86,6 +113,8 @@ int run_scan(const ScanOptions& opt) {
   auto settings_doc = nlohmann::json::parse(settings.to_json());
   settings_doc["analysis"] = nlohmann::json::parse(analysis.to_json());
   settings_doc["hash_sets"] = opt.hash_sets;
+  settings_doc["extraction"] = nlohmann::json::parse(settings.extraction.limits.to_json());
+  settings_doc["extractors"] = nlohmann::json::parse(settings.extraction.extractors_json());
   const std::string settings_json = settings_doc.dump();
   const auto started = std::chrono::steady_clock::now();
   case_store::RunRecord run{case_store::now_utc(),
@@ -99,6 +128,12 @@ int run_scan(const ScanOptions& opt) {
   if (!run_id) return fatal("case " + opt.case_dir + ": " + run_id.error().message);
   if (auto r = (*store)->audit(*run_id, run.started_utc, "scan-started", run.command_line); !r)
     return fatal("case " + opt.case_dir + ": " + r.error().message);
+  for (const auto* e : settings.extraction.extractors) {
+    if (auto r =
+            (*store)->add_run_extractor(*run_id, std::string(e->name()), std::string(e->version()));
+        !r)
+      return fatal("case " + opt.case_dir + ": " + r.error().message);
+  }
 
   pipeline::ScanStats total;
   Progress progress(opt.quiet);
@@ -123,26 +158,31 @@ int run_scan(const ScanOptions& opt) {
     total.bytes_total += stats->bytes_total;
     total.warnings += stats->warnings;
     total.item_errors += stats->item_errors;
+    total.children += stats->children;
   }
   progress.finish();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string summary = fmt::format(
-      "{{\"bytes_read\":{},\"entries\":{},\"item_errors\":{},\"items_recorded\":{},"
-      "\"items_resumed\":{},\"media\":{},\"warnings\":{}}}",
-      total.bytes_read, total.entries, total.item_errors, total.items_recorded, total.items_resumed,
-      total.media, total.warnings);
+      "{{\"bytes_read\":{},\"children\":{},\"entries\":{},\"item_errors\":{},"
+      "\"items_recorded\":{},\"items_resumed\":{},\"media\":{},\"warnings\":{}}}",
+      total.bytes_read, total.children, total.entries, total.item_errors, total.items_recorded,
+      total.items_resumed, total.media, total.warnings);
   const std::string status = total.warnings > 0 ? "complete-with-warnings" : "complete";
+  if (!opt.quiet && analysis.reuse->reused() > 0) {
+    std::cerr << fmt::format("perceptual results reused for {} item{} with bytes already decoded\n",
+                             analysis.reuse->reused(), analysis.reuse->reused() == 1 ? "" : "s");
+  }
   if (auto r = (*store)->end_run(*run_id, status, case_store::now_utc(), summary); !r)
     return fatal("case " + opt.case_dir + ": " + r.error().message);
   if (auto r = (*store)->audit(*run_id, case_store::now_utc(), "scan-finished", summary); !r)
     return fatal("case " + opt.case_dir + ": " + r.error().message);
   if (!opt.quiet) {
     std::cerr << fmt::format(
-        "scanned {} evidence item{}: {} entries ({} recorded, {} already in the case), {} media, "
-        "{} read, {} warning{}, {} item error{}, {:.1f} s\n",
+        "scanned {} evidence item{}: {} entries ({} recorded, {} already in the case), {} items "
+        "inside items, {} media, {} read, {} warning{}, {} item error{}, {:.1f} s\n",
         opt.evidence.size(), opt.evidence.size() == 1 ? "" : "s", total.entries,
-        total.items_recorded, total.items_resumed, total.media,
+        total.items_recorded, total.items_resumed, total.children, total.media,
         human_bytes(static_cast<double>(total.bytes_read)), total.warnings,
         total.warnings == 1 ? "" : "s", total.item_errors, total.item_errors == 1 ? "" : "s", secs);
   }
@@ -194,6 +234,23 @@ void register_scan(CLI::App& app, Action& action) {
   sub->add_option("--max-pixels", opt->max_pixels,
                   "Pictures declaring more pixels are not decoded (a warning; default 100000000)")
       ->check(decimal_at_most(kMaxPixelsAccepted));
+  sub->add_option("--extractors", opt->extractors,
+                  "Extractors to run on every item, comma-separated (vigil list extractors), "
+                  "\"all\" (default) or \"none\"");
+  sub->add_option("--max-depth", opt->limits.max_depth,
+                  "Deepest nesting of items inside items that is extracted (default 8)")
+      ->check(CLI::Range(0, 1000));
+  sub->add_option("--max-children", opt->limits.max_children,
+                  "Most children one item may hold; the rest is a limit warning (default "
+                  "1000000)")
+      ->check(decimal_at_most(1ULL << 40));
+  sub->add_option("--max-ratio", opt->limits.max_ratio,
+                  "Most bytes an item's children may hold per byte of the item (default 1000)")
+      ->check(CLI::Range(0.0, 1e12));
+  sub->add_option("--max-child-bytes", opt->max_child_bytes,
+                  "Largest child kept in memory; a larger one is cut, partial (default 256M)");
+  sub->add_option("--max-total-bytes", opt->max_total_bytes,
+                  "Most bytes of all items inside one file-system entry (default 16G)");
   sub->add_flag("-q,--quiet", opt->quiet, "No progress bar and no summary");
   sub->callback([opt, &action] {
     opt->argv = command_line();

@@ -245,65 +245,82 @@ Analyser make_media_analyser_impl(const AnalysisSettings& settings,
   return [settings, sets, hashers, catalogue](const ItemView& view, case_store::ItemRecord& item,
                                               case_store::ItemExtras& extras,
                                               std::vector<case_store::WarningRecord>& warns) {
-    std::optional<phash::PdqResult> pdq;
-    std::optional<std::vector<phash::VideoFrameHash>> keyframes;
-    if (settings.perceptual && view.type.category == sniff::Category::kVideo) {
-      if (view.bytes.empty()) {
-        warns.push_back(
-            {item.provenance, "limit", "video too large to keep in memory for keyframe hashing"});
-      } else {
-        phash::VideoOptions vo;
-        vo.pipeline = settings.pdq_pipeline;
-        vo.max_frame_pixels = settings.max_pixels;
-        auto v = phash::hash_video_keyframes(view.bytes, vo);
-        if (!v) {
-          warns.push_back({item.provenance,
-                           v.error().code == ErrorCode::kLimit ? "limit" : "decode",
-                           v.error().message});
+    // Decoding is the costly part: its outcome is shared by every item with the same bytes
+    // (perceptual_cache.hpp); the rows and warnings it gives are the same for each of them.
+    const auto compute = [&]() {
+      PerceptualOutcome o;
+      if (settings.perceptual && view.type.category == sniff::Category::kVideo) {
+        if (view.bytes.empty()) {
+          o.warnings.push_back({"limit", "video too large to keep in memory for keyframe hashing"});
         } else {
-          if (v->truncated) warns.push_back({item.provenance, "limit", v->truncation_reason});
-          // One row per keyframe; the pipeline name carries the timestamp (unique per frame).
-          // A container without a frame rate may repeat a time: the frame number then keeps the
-          // key (item, algorithm, pipeline) unique.
-          std::set<std::string> seen;
-          for (const auto& f : v->frames) {
-            auto name = phash::vpdq_frame_pipeline(f.timestamp_s);
-            if (!seen.insert(name).second) name += fmt::format("#{}", f.frame_number);
-            extras.perceptual.push_back({"pdq", std::move(name),
-                                         f.pdq.too_small ? std::string() : f.pdq.hash.to_hex(),
-                                         f.pdq.quality});
+          phash::VideoOptions vo;
+          vo.pipeline = settings.pdq_pipeline;
+          vo.max_frame_pixels = settings.max_pixels;
+          auto v = phash::hash_video_keyframes(view.bytes, vo);
+          if (!v) {
+            o.warnings.push_back(
+                {v.error().code == ErrorCode::kLimit ? "limit" : "decode", v.error().message});
+          } else {
+            if (v->truncated) o.warnings.push_back({"limit", v->truncation_reason});
+            // One row per keyframe; the pipeline name carries the timestamp (unique per frame).
+            // A container without a frame rate may repeat a time: the frame number then keeps the
+            // key (item, algorithm, pipeline) unique.
+            std::set<std::string> seen;
+            for (const auto& f : v->frames) {
+              auto name = phash::vpdq_frame_pipeline(f.timestamp_s);
+              if (!seen.insert(name).second) name += fmt::format("#{}", f.frame_number);
+              o.rows.push_back({"pdq", std::move(name),
+                                f.pdq.too_small ? std::string() : f.pdq.hash.to_hex(),
+                                f.pdq.quality});
+            }
+            o.keyframes = std::move(v->frames);
           }
-          keyframes = std::move(v->frames);
         }
       }
-    }
-    if (settings.perceptual && view.type.category == sniff::Category::kImage) {
-      if (view.bytes.empty()) {
-        warns.push_back({item.provenance, "limit",
-                         "picture too large to keep in memory for perceptual hashing"});
-      } else {
-        auto h = hashers->local().hash(view.bytes);
-        if (!h) {
-          warns.push_back({item.provenance,
-                           h.error().code == ErrorCode::kLimit ? "limit" : "decode",
-                           h.error().message});
+      if (settings.perceptual && view.type.category == sniff::Category::kImage) {
+        if (view.bytes.empty()) {
+          o.warnings.push_back(
+              {"limit", "picture too large to keep in memory for perceptual hashing"});
         } else {
-          // A picture under 5 px a side has no PDQ: recorded with an empty hash and quality 0,
-          // and said in a warning so the report's limitations count it.
-          if (h->pdq.too_small)
-            warns.push_back({item.provenance, "pdq",
-                             "picture of " + std::to_string(h->width) + " x " +
-                                 std::to_string(h->height) +
-                                 " px is under 5 px on a side: no PDQ hash"});
-          extras.perceptual.push_back({"pdq", h->pdq.pipeline,
-                                       h->pdq.too_small ? std::string() : h->pdq.hash.to_hex(),
-                                       h->pdq.quality});
-          if (h->phash)
-            extras.perceptual.push_back(
-                {"opencv-phash", "opencv-img_hash-phash", h->phash->to_hex(), -1});
-          pdq = std::move(h->pdq);
+          auto h = hashers->local().hash(view.bytes);
+          if (!h) {
+            o.warnings.push_back(
+                {h.error().code == ErrorCode::kLimit ? "limit" : "decode", h.error().message});
+          } else {
+            // A picture under 5 px a side has no PDQ: recorded with an empty hash and quality 0,
+            // and said in a warning so the report's limitations count it.
+            if (h->pdq.too_small)
+              o.warnings.push_back({"pdq", "picture of " + std::to_string(h->width) + " x " +
+                                               std::to_string(h->height) +
+                                               " px is under 5 px on a side: no PDQ hash"});
+            o.rows.push_back({"pdq", h->pdq.pipeline,
+                              h->pdq.too_small ? std::string() : h->pdq.hash.to_hex(),
+                              h->pdq.quality});
+            if (h->phash)
+              o.rows.push_back({"opencv-phash", "opencv-img_hash-phash", h->phash->to_hex(), -1});
+            o.pdq = std::move(h->pdq);
+          }
         }
       }
+      return o;
+    };
+    const bool decodes = settings.perceptual && (view.type.category == sniff::Category::kVideo ||
+                                                 view.type.category == sniff::Category::kImage);
+    PerceptualCache::Shared shared;
+    if (decodes && settings.reuse && !view.bytes.empty() && !item.xxh3_128.empty()) {
+      const bool need_full = sets && !sets->group.sets().empty();
+      shared = settings.reuse->get(item.xxh3_128, need_full, compute);
+    } else if (decodes) {
+      shared = std::make_shared<const PerceptualOutcome>(compute());
+    }
+    const phash::PdqResult* pdq = nullptr;
+    const std::vector<phash::VideoFrameHash>* keyframes = nullptr;
+    if (shared) {
+      extras.perceptual.insert(extras.perceptual.end(), shared->rows.begin(), shared->rows.end());
+      for (const auto& [code, message] : shared->warnings)
+        warns.push_back({item.provenance, code, message});
+      if (shared->pdq) pdq = &*shared->pdq;
+      if (shared->keyframes) keyframes = &*shared->keyframes;
     }
     if (sets && !sets->group.sets().empty()) {
       exact_matches(*sets, item, extras, warns);

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 
+#include "extraction.hpp"
 #include "verification.hpp"
 #include "vigil/core/text.hpp"
 #include "vigil/digest/multi_hasher.hpp"
@@ -35,13 +36,8 @@ struct Worker {
   std::vector<std::uint8_t> chunk;
 };
 
-struct Task {
-  std::size_t index = 0;
-  ItemRecord record;
-  case_store::ItemExtras extras;
-  std::vector<WarningRecord> warnings;
-  bool media = false;
-};
+// A top-level item and, once extracted, all its descendants (extraction.hpp).
+using Task = detail::ItemTask;
 
 ItemRecord record_for(const evidence::Entry& e, std::int64_t evidence_id,
                       const std::string& fs_type) {
@@ -80,7 +76,8 @@ bool cryptographic(const sniff::ContentType& type, const ScanSettings& s) {
 }
 
 void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s,
-             MemoryBudget& budget, const std::vector<Analyser>& analysers) {
+             MemoryBudget& budget, const std::vector<Analyser>& analysers,
+             const detail::Dispatcher& dispatcher) {
   if (!has_content(e, s.digests)) return;
   if (w.open_error) {
     t.record.status = "error";
@@ -118,7 +115,8 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
       if (cryptographic(type, s)) w.hasher->enable_cryptographic();
       // Waits while other workers hold the budget: whether an item is analysed depends on its
       // size and the budget, never on the thread count or on what else is in flight.
-      retain = type.is_media() && e.size <= s.retain_limit() && budget.acquire(e.size, t.index);
+      retain = (type.is_media() || dispatcher.reads(type)) && e.size <= s.retain_limit() &&
+               budget.acquire(e.size, t.index);
       if (retain) {
         hold = BudgetHold(&budget, e.size);
         retained.reserve(e.size);
@@ -152,6 +150,15 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
         e, type,
         retain ? std::span<const std::uint8_t>(retained) : std::span<const std::uint8_t>()};
     for (const auto& a : analysers) a(view, t.record, t.extras, t.warnings);
+  }
+  // Extractors run after the analysers, on the bytes still held (extraction.cpp).
+  if (retain) {
+    dispatcher.extract_entry(e.provenance, e.name, type, retained, t);
+  } else if (dispatcher.enabled() && dispatcher.reads(type)) {
+    t.warnings.push_back({t.record.provenance, "limit",
+                          fmt::format("limit max-retained={} reached: an item of {} bytes is "
+                                      "not kept in memory, so no extractor reads it",
+                                      s.retain_limit(), e.size)});
   }
 }
 
@@ -269,6 +276,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   // Memory in flight: the media items kept whole, all workers together, within one budget; and
   // one read chunk per worker. The largest item kept is the same for any thread count.
   MemoryBudget budget(settings.retain_budget());
+  const detail::Dispatcher dispatcher(settings.extraction, settings.digests, analysers);
   tbb::enumerable_thread_specific<Worker> workers([&path, &settings] {
     Worker w;
     auto e = evidence::open_evidence(path);
@@ -316,7 +324,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
                   t->record =
                       record_for(e, *evidence_id, fs_type[static_cast<std::size_t>(e.volume)]);
                   try {
-                    process(*t, e, workers.local(), settings, budget, analysers);
+                    process(*t, e, workers.local(), settings, budget, analysers, dispatcher);
                   } catch (const std::exception& ex) {
                     // A library throwing on hostile bytes is an item error, never a crash.
                     t->record.status = "error";
@@ -340,22 +348,14 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
                 batch_open = true;
                 batch_started = std::chrono::steady_clock::now();
               }
-              if (auto r = store.add_item(t->record, t->extras); !r) {
+              // The item and all its descendants in the same transaction: a resumed scan
+              // never finds a parent without its children.
+              if (auto r = detail::store_task(store, *t); !r) {
                 fail(r.error());
                 return;
               }
-              for (const auto& w : t->warnings) {
-                if (auto r = store.add_warning(w); !r) {
-                  fail(r.error());
-                  return;
-                }
-              }
-              ++stats.items_recorded;
-              stats.bytes_read += t->record.bytes_read;
-              stats.warnings += t->warnings.size();
-              if (t->record.status == "error") ++stats.item_errors;
-              if (t->media) ++stats.media;
-              ++in_batch;
+              detail::count_task(*t, stats);
+              in_batch += 1 + t->children.size();
               if (in_batch >= 2000 || std::chrono::steady_clock::now() - batch_started >
                                           std::chrono::milliseconds(500)) {
                 if (auto r = store.commit_batch(); !r) {
@@ -369,6 +369,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
             }));
   });
   stats.peak_retained = budget.peak();
+  stats.child_bytes_peak = dispatcher.peak_bytes_held();
   if (store_error) return *store_error;
   if (batch_open) {
     if (auto r = store.commit_batch(); !r) return r.error();

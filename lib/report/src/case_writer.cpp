@@ -174,9 +174,38 @@ class CaseWriter final : public Writer {
                            .unum("uco-observable:sizeInBytes", it.size)
                            .raw_value("uco-observable:hash", array(hashes))
                            .done());
+    // EXIF records (plugins/exif) as UCO's EXIFFacet: a dictionary of the fields as read.
+    std::vector<std::string> exif_entries;
+    std::string other_records;
+    for (std::size_t i = 0; i < it.records.size(); ++i) {
+      const auto& r = it.records[i];
+      if (r.extractor == "exif") {
+        exif_entries.push_back(JsonObject()
+                                   .str("@id", node("exif-entry", key + "/" + std::to_string(i)))
+                                   .str("@type", "uco-types:ControlledDictionaryEntry")
+                                   .str("uco-types:key", text_str(r.name))
+                                   .str("uco-types:value", text_str(r.value))
+                                   .done());
+      } else {
+        other_records += "; " + r.extractor + " " + text_str(r.name) + " = " + text_str(r.value);
+      }
+    }
+    if (!exif_entries.empty()) {
+      const std::string dict = node("exif-dictionary", key);
+      facets.push_back(JsonObject()
+                           .str("@id", node("exif-facet", key))
+                           .str("@type", "uco-observable:EXIFFacet")
+                           .raw_value("uco-observable:exifData", id_ref(dict))
+                           .done());
+      emit(JsonObject()
+               .str("@id", dict)
+               .str("@type", "uco-types:ControlledDictionary")
+               .raw_value("uco-types:entry", array(exif_entries))
+               .done());
+    }
     std::string desc = "provenance " + text_str(it.provenance) + "; inode " +
                        text_str(it.inode_str) + "; content " + it.content_type + "; status " +
-                       it.status;
+                       it.status + other_records;
     if (needs_lossless(it.path)) desc += "; path bytes (base64) " + base64_encode(it.path);
     emit(JsonObject()
              .str("@id", id)
@@ -184,6 +213,21 @@ class CaseWriter final : public Writer {
              .str("uco-core:description", desc)
              .raw_value("uco-core:hasFacet", array(facets))
              .done());
+    // The chain (issue 12): an item found inside another is Contained_Within its parent.
+    if (it.parent_id > 0) {
+      std::string how = "found by extractor " + it.extractor + " at depth " +
+                        std::to_string(it.depth) + "; child status " + it.child_status;
+      if (it.parent_offset >= 0) how += "; offset " + std::to_string(it.parent_offset);
+      emit(JsonObject()
+               .str("@id", node("relationship", key + "/contained-within"))
+               .str("@type", "uco-observable:ObservableRelationship")
+               .raw_value("uco-core:source", array({id_ref(id)}))
+               .raw_value("uco-core:target", id_ref(node("file", "item-" + it.parent_provenance)))
+               .str("uco-core:kindOfRelationship", "Contained_Within")
+               .raw_value("uco-core:isDirectional", "true")
+               .str("uco-core:description", how)
+               .done());
+    }
     for (const auto& m : it.matches) {
       std::vector<std::string> objects{id_ref(id)};
       std::string set_name = "set " + std::to_string(m.set_id);

@@ -129,6 +129,12 @@ class DfxmlWriter final : public Writer {
     auto& b = f_->buffer();
     b += "  <fileobject" + attr("vigil:evidence_id", std::to_string(it.evidence_id)) +
          attr("vigil:volume", std::to_string(it.volume)) + ">\n";
+    // An item found inside another names its container: DFXML's parent_object holds the
+    // container's inode; the vigil attributes give the exact item and its chain.
+    if (it.parent_id > 0)
+      b += "    <parent_object" + attr("vigil:item_id", std::to_string(it.parent_id)) +
+           attr("vigil:provenance", it.parent_provenance) + "><inode>" +
+           std::to_string(it.parent_inode) + "</inode></parent_object>\n";
     b += "    " + text_with_b64(it.path, "vigil:path_b64", "filename") + "\n";
     if (it.status == "error") b += "    <error>the content could not be read</error>\n";
     b += "    <id>" + std::to_string(it.id) + "</id>\n";
@@ -149,7 +155,14 @@ class DfxmlWriter final : public Writer {
          attr("content_type", it.content_type) + attr("category", it.category) +
          attr("deleted", it.deleted ? "1" : "0") + attr("ads", it.ads ? "1" : "0") +
          attr("extension_mismatch", it.extension_mismatch ? "1" : "0") +
-         attr("inode_str", it.inode_str) + attr("fs_type", it.fs_type) + "/>\n";
+         attr("inode_str", it.inode_str) + attr("fs_type", it.fs_type) +
+         (it.parent_id > 0
+              ? attr("depth", std::to_string(it.depth)) + attr("extractor", it.extractor) +
+                    attr("child_status", it.child_status) +
+                    (it.parent_offset >= 0 ? attr("parent_offset", std::to_string(it.parent_offset))
+                                           : std::string())
+              : std::string()) +
+         "/>\n";
     if (!it.xxh3_128.empty())
       b += "    <vigil:hashdigest type=\"xxh3_128\">" + it.xxh3_128 + "</vigil:hashdigest>\n";
     for (const auto& p : it.perceptual)
@@ -165,6 +178,9 @@ class DfxmlWriter final : public Writer {
            attr("variant", m.variant) + attr("category", m.category) +
            attr("list_status", m.status) +
            attr("requires_examiner_review", m.kind == "exact" ? "false" : "true") + "/>\n";
+    for (const auto& r : it.records)
+      b += "    <vigil:record" + attr("extractor", r.extractor) + attr("name", r.name) + ">" +
+           xml_escape(r.value) + "</vigil:record>\n";
     b += "  </fileobject>\n";
     f_->maybe_flush();
     return {};
@@ -179,6 +195,9 @@ class DfxmlWriter final : public Writer {
            attr("tool_version", r.tool_version) + attr("git_commit", r.git_commit) +
            attr("command_line", r.command_line) + attr("settings", r.settings) +
            attr("summary", r.summary) + "/>\n";
+    for (const auto& e : d.run_extractors)
+      b += "    <vigil:extractor" + attr("run_id", std::to_string(e.run_id)) +
+           attr("name", e.name) + attr("version", e.version) + "/>\n";
     b += "  </vigil:runs>\n  <vigil:hash_sets>\n";
     for (const auto& s : d.hash_sets)
       b += "    <vigil:hash_set" + attr("id", std::to_string(s.id)) + attr("name", s.name) +

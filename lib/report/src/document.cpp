@@ -354,6 +354,13 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
     for (auto& [k, v] : json_pairs(r.summary)) p.emplace_back("Summary " + k, v);
     b.kv(std::move(p));
   }
+  if (!d.run_extractors.empty()) {
+    b.add(Block::Kind::kSubheading, "Extractors");
+    b.para(
+        "The extractors each run used to find items inside items, with their versions; their "
+        "limits are the settings named extraction above.");
+    b.table({"Run", "Extractor", "Version"}, {1, 2, 2}).rows = extractor_rows(d);
+  }
 
   // --- known lists ---
   b.heading("Known lists used");
@@ -413,6 +420,7 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
             std::to_string(s.near_matches) + " (" + std::to_string(s.items_with_near) + ")"},
            {"Warnings", std::to_string(s.warnings)}})
     summary.push_back(std::move(kv));
+  for (auto& kv : extraction_summary(d)) summary.push_back(std::move(kv));
   b.kv(std::move(summary));
 
   // --- exact matches ---
@@ -485,6 +493,7 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
         {"SHA-1", or_dash(it.sha1)},
         {"SHA-256", or_dash(it.sha256)},
         {"XXH3-128", or_dash(it.xxh3_128)}};
+    for (auto& kv : item_chain(it)) p.push_back(std::move(kv));
     for (const auto& ph : it.perceptual)
       p.emplace_back(ph.algorithm + " (" + ph.pipeline + ")",
                      ph.hash + (ph.quality >= 0 ? "  quality " + std::to_string(ph.quality) : ""));
@@ -531,10 +540,16 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
     p.emplace_back("Items with status not-read",
                    std::to_string(s.items_not_read) + " (" + status_meaning("not-read") + ")");
     p.emplace_back("Items with status error", std::to_string(s.items_error));
-    p.emplace_back("Not scanned",
-                   "unallocated space and slack are not carved; files inside archives and "
-                   "containers are not opened; only the volumes listed in section 1 were walked; "
-                   "an encrypted volume is listed as a warning, not read");
+    p.emplace_back(
+        "Not scanned",
+        std::string("unallocated space and slack are not carved; ") +
+            (d.run_extractors.empty()
+                 ? "files inside archives and containers are not opened; "
+                 : "files inside archives and containers are opened only by the "
+                   "extractors listed in section 2, within its extraction limits (" +
+                       std::to_string(s.limit_warnings) + " reached: warnings of code limit); ") +
+            "only the volumes listed in section 1 were walked; an encrypted volume is "
+            "listed as a warning, not read");
     b.kv(std::move(p));
   }
   b.add(Block::Kind::kSubheading, "Warnings by code");

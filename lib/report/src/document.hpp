@@ -47,4 +47,10 @@ struct Document {
 
 Document build_document(const ReportData& data, const MachineManifest& machine);
 
+// Items inside items (document_extraction.cpp): summary lines, the extractors each run used
+// (run, name, version), and an item's chain and extractor records.
+std::vector<std::pair<std::string, std::string>> extraction_summary(const ReportData& d);
+std::vector<std::vector<std::string>> extractor_rows(const ReportData& d);
+std::vector<std::pair<std::string, std::string>> item_chain(const ItemInfo& it);
+
 }  // namespace vigil::report

@@ -42,6 +42,9 @@ class Query {
   int opt_int(int i) {
     return sqlite3_column_type(s_, i) == SQLITE_NULL ? -1 : sqlite3_column_int(s_, i);
   }
+  std::int64_t opt_i64(int i) {
+    return sqlite3_column_type(s_, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(s_, i);
+  }
 
  private:
   sqlite3_stmt* s_ = nullptr;
@@ -55,7 +58,9 @@ constexpr const char* kItemColumns =
     "id, evidence_id, provenance, volume, fs_type, inode, inode_str, path, name, size, name_type, "
     "meta_type, deleted, orphan, ads, meta_allocated, extension_mismatch, content_type, category, "
     "mtime, mtime_prec, atime, atime_prec, ctime, ctime_prec, btime, btime_prec, status, "
-    "bytes_read, xxh3_128, md5, sha1, sha256";
+    "bytes_read, xxh3_128, md5, sha1, sha256, parent_id, depth, extractor, child_status, "
+    "parent_offset, (SELECT p.provenance FROM items AS p WHERE p.id = items.parent_id), "
+    "(SELECT p.inode FROM items AS p WHERE p.id = items.parent_id)";
 
 ItemInfo read_item(Query& q) {
   ItemInfo it;
@@ -89,6 +94,13 @@ ItemInfo read_item(Query& q) {
   it.md5 = q.str(30);
   it.sha1 = q.str(31);
   it.sha256 = q.str(32);
+  it.parent_id = q.i64(33);
+  it.depth = static_cast<int>(q.i64(34));
+  it.extractor = q.str(35);
+  it.child_status = q.str(36);
+  it.parent_offset = q.opt_i64(37);
+  it.parent_provenance = q.str(38);
+  it.parent_inode = q.u64(39);
   return it;
 }
 
@@ -103,8 +115,9 @@ class ItemExtrasReader {
                  "SELECT id, item_id, set_id, kind, algorithm, item_value, list_value, distance, "
                  "threshold, item_quality, list_quality, variant, category, status, record "
                  "FROM matches WHERE item_id=?1 ORDER BY kind, set_id, algorithm, list_value, "
-                 "variant, id") {}
-  [[nodiscard]] bool ok() const { return perceptual_.ok() && matches_.ok(); }
+                 "variant, id"),
+        records_(db, "SELECT extractor, name, value FROM records WHERE item_id=?1 ORDER BY seq") {}
+  [[nodiscard]] bool ok() const { return perceptual_.ok() && matches_.ok() && records_.ok(); }
   void fill(ItemInfo& it) {
     perceptual_.bind(1, it.id);
     while (perceptual_.next())
@@ -132,10 +145,14 @@ class ItemExtrasReader {
       it.matches.push_back(std::move(m));
     }
     matches_.reset();
+    records_.bind(1, it.id);
+    while (records_.next())
+      it.records.push_back(RecordInfo{records_.str(0), records_.str(1), records_.str(2)});
+    records_.reset();
   }
 
  private:
-  Query perceptual_, matches_;
+  Query perceptual_, matches_, records_;
 };
 
 }  // namespace
@@ -247,6 +264,23 @@ Result<ReportData> CaseReader::load(ReportMeta meta) {
       d.hash_sets.push_back(HashSetInfo{q.i64(0), q.str(1), q.str(2), q.str(3), q.str(4), q.str(5),
                                         q.str(6), q.str(7), q.str(8)});
     }
+  }
+  {
+    Query q(db_, "SELECT run_id, name, version FROM run_extractors ORDER BY run_id, name");
+    if (!q.ok()) return db_error(db_, "run_extractors");
+    while (q.next()) d.run_extractors.push_back(RunExtractorInfo{q.i64(0), q.str(1), q.str(2)});
+  }
+  {
+    Query q(db_,
+            "SELECT (SELECT count(*) FROM items WHERE parent_id IS NOT NULL), "
+            "(SELECT count(*) FROM warnings WHERE code='limit'), "
+            "(SELECT count(*) FROM warnings WHERE code='extractor'), "
+            "(SELECT count(*) FROM records)");
+    if (!q.ok() || !q.next()) return db_error(db_, "extraction counts");
+    d.summary.child_items = q.u64(0);
+    d.summary.limit_warnings = q.u64(1);
+    d.summary.extractor_errors = q.u64(2);
+    d.summary.records = q.u64(3);
   }
   ItemExtrasReader extras(db_);
   if (!extras.ok()) return db_error(db_, "perceptual/matches");

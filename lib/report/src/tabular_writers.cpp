@@ -27,6 +27,20 @@ std::string match_json(const MatchInfo& m) {
       .done();
 }
 
+// Extractor records in emission order: [{"extractor":..,"name":..,"value":..}, ...].
+std::string records_json(const std::vector<RecordInfo>& records) {
+  std::string r = "[";
+  for (const auto& rec : records) {
+    if (r.size() > 1) r += ',';
+    r += JsonObject()
+             .str("extractor", rec.extractor)
+             .text("name", rec.name)
+             .text("value", rec.value)
+             .done();
+  }
+  return r + "]";
+}
+
 void add_time(JsonObject& o, const char* name, const TimeInfo& t) {
   if (t.value.empty()) {
     o.raw_value(name, "null");
@@ -86,6 +100,19 @@ std::string item_json(const ItemInfo& it) {
     m += match_json(mi);
   }
   o.raw_value("matches", m + "]");
+  // The chain (issue 12): an item found inside another names its parent; provenance holds the
+  // whole chain down from the evidence.
+  if (it.parent_id > 0) {
+    o.num("parent_item_id", it.parent_id)
+        .text("parent_provenance", it.parent_provenance)
+        .num("depth", it.depth)
+        .str("extractor", it.extractor)
+        .str("child_status", it.child_status);
+    if (it.parent_offset >= 0) o.num("parent_offset", it.parent_offset);
+  } else {
+    o.raw_value("parent_item_id", "null").num("depth", 0);
+  }
+  o.raw_value("records", records_json(it.records));
   return o.done();
 }
 
@@ -143,6 +170,14 @@ class JsonlWriter final : public Writer {
                .raw("command_line", r.command_line)
                .raw("settings", r.settings)
                .raw("summary", r.summary)
+               .done());
+    }
+    for (const auto& e : d.run_extractors) {
+      line(JsonObject()
+               .str("type", "extractor")
+               .num("run_id", e.run_id)
+               .str("name", e.name)
+               .str("version", e.version)
                .done());
     }
     for (const auto& e : d.evidence) {
@@ -224,6 +259,10 @@ class JsonlWriter final : public Writer {
              .unum("items_with_exact_match", s.items_with_exact)
              .unum("items_with_near_match", s.items_with_near)
              .unum("warnings", s.warnings)
+             .unum("child_items", s.child_items)
+             .unum("limit_warnings", s.limit_warnings)
+             .unum("extractor_errors", s.extractor_errors)
+             .unum("records", s.records)
              .done());
     return f_->commit();
   }
@@ -249,7 +288,8 @@ class ItemsCsvWriter final : public Writer {
         "item_id,evidence,provenance,path,name,size,inode,fs_type,deleted,orphan,ads,"
         "content_type,category,extension_mismatch,mtime_utc,mtime_precision,atime_utc,"
         "atime_precision,ctime_utc,ctime_precision,btime_utc,btime_precision,status,md5,sha1,"
-        "sha256,xxh3_128,pdq,pdq_quality,exact_matches,near_matches\r\n");
+        "sha256,xxh3_128,pdq,pdq_quality,exact_matches,near_matches,parent_item_id,"
+        "parent_provenance,depth,extractor,child_status,parent_offset,records\r\n");
     return {};
   }
   Result<void> item(const ItemInfo& it) override {
@@ -294,7 +334,14 @@ class ItemsCsvWriter final : public Writer {
     std::size_t exact = 0, near = 0;
     for (const auto& m : it.matches) (m.kind == "exact" ? exact : near)++;
     add(csv_plain(std::to_string(exact)));
-    add(csv_plain(std::to_string(near)), true);
+    add(csv_plain(std::to_string(near)));
+    add(csv_plain(it.parent_id > 0 ? std::to_string(it.parent_id) : ""));
+    add(csv_text(it.parent_provenance));
+    add(csv_plain(std::to_string(it.depth)));
+    add(csv_plain(it.extractor));
+    add(csv_plain(it.child_status));
+    add(csv_plain(it.parent_offset >= 0 ? std::to_string(it.parent_offset) : ""));
+    add(csv_text(it.records.empty() ? std::string() : records_json(it.records)), true);
     f_->maybe_flush();
     return {};
   }

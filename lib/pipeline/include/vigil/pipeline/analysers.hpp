@@ -11,6 +11,7 @@
 #include "vigil/case/case_store.hpp"
 #include "vigil/hashset/hash_set.hpp"
 #include "vigil/phash/pdq.hpp"  // header-only types; the code that uses them is in the module
+#include "vigil/pipeline/perceptual_cache.hpp"
 #include "vigil/pipeline/scan.hpp"
 
 namespace vigil::pipeline {
@@ -24,6 +25,9 @@ struct AnalysisSettings {
   // Videos (keyframes hashed with PDQ when perceptual is on) near-match a listed vPDQ video when
   // at least this fraction of their usable keyframes is within pdq_threshold of its frames.
   double vpdq_fraction = 0.8;
+  // Perceptual results shared by every item with the same bytes in this case (null: each item
+  // is decoded on its own). Not a setting: the results are the same either way.
+  std::shared_ptr<PerceptualCache> reuse;
 
   [[nodiscard]] std::string to_json() const;
 };

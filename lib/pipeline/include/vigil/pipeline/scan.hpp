@@ -23,6 +23,7 @@
 #include "vigil/case/case_store.hpp"
 #include "vigil/core/result.hpp"
 #include "vigil/evidence/evidence.hpp"
+#include "vigil/pipeline/extraction.hpp"
 #include "vigil/sniff/sniff.hpp"
 
 namespace vigil::pipeline {
@@ -47,6 +48,9 @@ struct ScanSettings {
   std::size_t chunk_size = 1 << 20;           // read size
   std::uint64_t max_retained = 256ULL << 20;  // largest media item kept whole for analysers
   VerifyMode verify = VerifyMode::kStored;
+  // Extractors run on every item (and on every child) after its digests and analysers; none by
+  // default. Items of a type they read are kept in memory like media.
+  ExtractionSettings extraction;
 
   // Canonical JSON of every effective setting (for the run record and the report).
   [[nodiscard]] std::string to_json() const;
@@ -66,7 +70,9 @@ struct ScanStats {
   std::uint64_t bytes_total = 0;  // content bytes this run had to read
   std::uint64_t warnings = 0;
   std::uint64_t item_errors = 0;
-  std::uint64_t peak_retained = 0;  // most bytes of media kept whole at once (<= the budget)
+  std::uint64_t children = 0;          // items found inside items (this run)
+  std::uint64_t child_bytes_peak = 0;  // most bytes of children held in memory at once
+  std::uint64_t peak_retained = 0;     // most bytes of media kept whole at once (<= the budget)
 };
 
 // An analyser sees each successfully read item: its sniffed type, its digests in the record and,

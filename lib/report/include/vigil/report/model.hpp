@@ -78,6 +78,11 @@ struct TimeInfo {
   std::string precision;  // "2s", "1s", "100ns", ...
 };
 
+// A fact an extractor stated about an item (an EXIF field, ...), in emission order.
+struct RecordInfo {
+  std::string extractor, name, value;
+};
+
 struct ItemInfo {
   std::int64_t id = 0, evidence_id = 0;
   std::string provenance;
@@ -97,6 +102,22 @@ struct ItemInfo {
   std::string xxh3_128, md5, sha1, sha256;
   std::vector<PerceptualInfo> perceptual;
   std::vector<MatchInfo> matches;
+  // An item found inside another (issue 12): its parent (id 0 and no provenance for a
+  // file-system entry), nesting depth, the extractor that found it, how its bytes relate to what
+  // the container declared, and its offset inside the parent (-1 when not stated).
+  std::int64_t parent_id = 0;
+  std::string parent_provenance;
+  std::uint64_t parent_inode = 0;
+  int depth = 0;
+  std::string extractor, child_status;
+  std::int64_t parent_offset = -1;
+  std::vector<RecordInfo> records;
+};
+
+// An extractor a run used, with its version.
+struct RunExtractorInfo {
+  std::int64_t run_id = 0;
+  std::string name, version;
 };
 
 struct WarningInfo {
@@ -117,6 +138,10 @@ struct Summary {
   std::uint64_t exact_matches = 0, near_matches = 0;
   std::uint64_t items_with_exact = 0, items_with_near = 0;
   std::uint64_t warnings = 0, perceptual_hashes = 0;
+  std::uint64_t child_items = 0;       // items found inside items
+  std::uint64_t limit_warnings = 0;    // warnings with code "limit" (a cap was reached)
+  std::uint64_t extractor_errors = 0;  // warnings with code "extractor" (an extractor failed)
+  std::uint64_t records = 0;           // extractor records
 };
 
 struct AuditInfo {
@@ -135,6 +160,7 @@ struct ReportData {
   std::vector<EvidenceInfo> evidence;                          // by id
   std::vector<VolumeInfo> volumes;                             // by evidence, index
   std::vector<HashSetInfo> hash_sets;                          // by id
+  std::vector<RunExtractorInfo> run_extractors;                // by run, name
   std::vector<ItemInfo> matched_items;       // every item with a match, with its matches, by id
   std::vector<ItemInfo> error_items;         // status "error", by id
   std::vector<WarningGroup> warning_groups;  // by code; warnings by provenance, message
