@@ -35,9 +35,10 @@ packages=(
   # the CASE/UCO validator of the report's end-to-end test (tests/case-validator; its npm
   # packages are installed by scripts/setup-node-validators.sh from the committed lock file)
   nodejs npm
-  # archive extractor (plugins/archive): libarchive reads ZIP/7z/RAR/tar/gzip/bzip2/xz; zip and
-  # 7z (p7zip-full) write the container test data (testdata/make_containers.sh)
-  libarchive-dev zip p7zip-full
+  # archive extractor (plugins/archive): libarchive reads ZIP/7z/RAR/tar/gzip/bzip2/xz; zip, 7z
+  # (p7zip-full), bzip2 and xz write the container test data (testdata/make_containers.sh) and
+  # the fuzz seeds (plugins/archive/fuzz/make_corpus.sh)
+  libarchive-dev zip p7zip-full bzip2 xz-utils
 )
 
 missing=()
