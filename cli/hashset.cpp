@@ -260,8 +260,9 @@ void register_hashset(CLI::App& app, Action& action) {
                      "MD5, SHA-1 or SHA-256 in hex (the length picks the algorithm)");
   lookup->add_option("--pdq", la->pdq,
                      "PDQ hash (64 hex) to search within --threshold (repeatable)");
-  lookup->add_option("--threshold", la->threshold,
-                     "Largest PDQ Hamming distance reported (default 31)");
+  lookup->add_option(
+      "--threshold", la->threshold,
+      "Largest PDQ Hamming distance reported, 0..128 (default 31); exact at every value");
   lookup->callback([la, &action] {
     action = [la] { return run_lookup(la->set, la->digests, la->pdq, la->threshold); };
   });
