@@ -12,6 +12,7 @@
 Usage: test_scan.py VIGIL TESTDATA_DIR
 """
 import hashlib
+import html
 import json
 import os
 import re
@@ -186,6 +187,20 @@ class Scan(unittest.TestCase):
         self.assertGreater(len(ok), 10)
         for r in ok:
             self.assertEqual(r["sha256"], planted[r["path"]], r["path"])
+        # The report shows the damage in its verification section and lists the item under
+        # limitations.
+        out_dir = os.path.join(self.tmp.name, "corrupt-report")
+        rep = e2e.run([VIGIL, "report", "--quiet", "--case", case, "--out", out_dir,
+                       "--case-number", "T-10", "--exhibit", "E-10", "--examiner", "test"])
+        self.assertEqual(rep.returncode, 0, rep.stderr.decode())
+        with open(os.path.join(out_dir, "report.html"), encoding="utf-8") as f:
+            text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", f.read())))
+        self.assertIn("Chunk checks 2944 chunks of 64 sectors checked; DAMAGED: 1 chunk(s); "
+                      "checksum errors in sectors 119488-119551", text)
+        limits = text[text.index("Limitations and exceptions", text.index("Summary")):]
+        listed = limits[limits.index("Items read from damaged chunks"):]
+        self.assertIn("/Archive/backup.dat", listed[:1500])
+        self.assertIn("SOURCE NOT VERIFIED", text)
 
     def test_verification_by_default_and_no_verify(self):
         # Issue 10, point 3: an E01 is verified during the scan unless --no-verify; the run's

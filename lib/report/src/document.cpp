@@ -136,11 +136,48 @@ std::string status_meaning(const std::string& status) {
   if (status == "error")
     return "content could not be read to its end: no digest recorded (see the warnings, section "
            "\"Limitations and exceptions\")";
+  if (status == "damaged")
+    return "content read, in part or whole, from chunks of the evidence that failed their "
+           "checksum: no digest recorded (see \"Items read from damaged chunks\")";
   if (status == "not-read")
     return "no content of its own was read: folders, links and other entries without content, "
            "names whose metadata is gone, and the file systems' own files (NTFS $MFT and the "
            "like) unless the run used --digests all";
   return "see the warnings of these items (section \"Limitations and exceptions\")";
+}
+
+// The evidence's per-chunk checks (EWF), from the JSON the case store holds.
+std::string chunk_check_text(const std::string& json) {
+  if (json.empty())
+    return "not checked (the format has no per-chunk checksums, or the scan ran "
+           "with --no-verify)";
+  const auto j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_object()) return "unreadable record: " + shown(json);
+  const auto num = [&j](const char* k) {
+    return j.contains(k) && j[k].is_number_unsigned() ? j[k].get<std::uint64_t>() : 0;
+  };
+  const auto ranges = [&j](const char* k) {
+    std::string out;
+    if (!j.contains(k) || !j[k].is_array()) return out;
+    for (const auto& r : j[k]) {
+      if (!r.is_array() || r.size() != 2) continue;
+      if (!out.empty()) out += ", ";
+      out += r[0].dump() + "-" + r[1].dump();
+    }
+    return out;
+  };
+  std::string out = std::to_string(num("chunks")) + " chunks of " +
+                    std::to_string(num("sectors_per_chunk")) + " sectors checked; ";
+  if (num("damaged_chunks") == 0 &&
+      !(j.contains("structure_error") && j["structure_error"].is_string()))
+    return out + "every chunk passed its checksum";
+  out += "DAMAGED: " + std::to_string(num("damaged_chunks")) + " chunk(s)";
+  if (const auto c = ranges("checksum_errors"); !c.empty())
+    out += "; checksum errors in sectors " + c;
+  if (const auto u = ranges("unreadable"); !u.empty()) out += "; unreadable sectors " + u;
+  if (j.contains("structure_error") && j["structure_error"].is_string())
+    out += "; " + shown(j["structure_error"].get<std::string>());
+  return out;
 }
 
 // The PDQ thresholds this case used: every run's setting and every stored near match's.
@@ -318,6 +355,7 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
               {"Stored SHA-1 (in the image)", or_dash(e.stored_sha1)},
               {"Computed SHA-1", or_dash(e.verified_sha1)},
               {"Computed SHA-256", or_dash(e.verified_sha256)},
+              {"Chunk checks", chunk_check_text(e.chunk_check)},
               {"Result", e.verification.empty() ? "SOURCE NOT VERIFIED (not checked)"
                          : e.verified()         ? "verified"
                                         : "SOURCE NOT VERIFIED (" + shown(e.verification) + ")"}});
@@ -558,6 +596,18 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
     b.para(shown(g.code) + ": " + std::to_string(g.warnings.size()) + " warning(s)");
     auto& t = b.table({"Provenance", "Message"}, {3, 3});
     for (const auto& w : g.warnings) t.rows.push_back({shown(w.provenance), shown(w.message)});
+  }
+  if (!d.damaged_items.empty()) {
+    b.add(Block::Kind::kSubheading, "Items read from damaged chunks");
+    b.para(
+        "These items' content lies, in part or whole, in chunks of the evidence that failed "
+        "their checksum (section \"Evidence and its verification\"): the bytes read may not be "
+        "the file's, so no digest is recorded for them and no exact match is claimed. The "
+        "warnings of code damaged name the sectors.");
+    auto& t = b.table({"Item", "Provenance", "Path", "Size"}, {0.6, 3, 3, 1});
+    for (const auto& it : d.damaged_items)
+      t.rows.push_back(
+          {std::to_string(it.id), shown(it.provenance), shown(it.path), std::to_string(it.size)});
   }
   if (!d.error_items.empty()) {
     b.add(Block::Kind::kSubheading, "Items that could not be read");

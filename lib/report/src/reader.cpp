@@ -237,12 +237,14 @@ Result<ReportData> CaseReader::load(ReportMeta meta) {
   {
     Query q(db_,
             "SELECT id, path, name, format, size, segments, stored_md5, stored_sha1, "
-            "verified_md5, verified_sha1, verified_sha256, verification FROM evidence ORDER BY id");
+            "verified_md5, verified_sha1, verified_sha256, verification, chunk_check FROM evidence "
+            "ORDER BY id");
     if (!q.ok()) return db_error(db_, "evidence");
     while (q.next()) {
       d.evidence.push_back(EvidenceInfo{q.i64(0), q.str(1), q.str(2), q.str(3), q.u64(4), q.str(5),
                                         q.str(6), q.str(7), q.str(8), q.str(9), q.str(10),
                                         q.str(11)});
+      d.evidence.back().chunk_check = q.str(12);
     }
   }
   {
@@ -287,13 +289,14 @@ Result<ReportData> CaseReader::load(ReportMeta meta) {
   {
     const std::string sql = std::string("SELECT ") + kItemColumns +
                             " FROM items WHERE id IN (SELECT item_id FROM matches) OR "
-                            "status='error' ORDER BY id";
+                            "status IN ('error', 'damaged') ORDER BY id";
     Query q(db_, sql.c_str());
     if (!q.ok()) return db_error(db_, "items");
     while (q.next()) {
       ItemInfo it = read_item(q);
       extras.fill(it);
       if (!it.matches.empty()) d.matched_items.push_back(it);
+      if (it.status == "damaged") d.damaged_items.push_back(it);
       if (it.status == "error") d.error_items.push_back(std::move(it));
     }
   }

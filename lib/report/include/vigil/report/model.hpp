@@ -42,6 +42,9 @@ struct EvidenceInfo {
   std::string stored_md5, stored_sha1;
   std::string verified_md5, verified_sha1, verified_sha256;
   std::string verification;  // "verified", "not verified: <reason>" or "" (never verified)
+  // The container's per-chunk checks as the case store holds them (JSON; "" when none ran):
+  // chunk count, damaged chunks and their sector ranges (case_store::set_evidence_verification).
+  std::string chunk_check;
   [[nodiscard]] bool verified() const { return verification == "verified"; }
 };
 
@@ -163,6 +166,7 @@ struct ReportData {
   std::vector<RunExtractorInfo> run_extractors;                // by run, name
   std::vector<ItemInfo> matched_items;       // every item with a match, with its matches, by id
   std::vector<ItemInfo> error_items;         // status "error", by id
+  std::vector<ItemInfo> damaged_items;       // status "damaged" (read from damaged chunks), by id
   std::vector<WarningGroup> warning_groups;  // by code; warnings by provenance, message
   Summary summary;
   AuditInfo audit;
