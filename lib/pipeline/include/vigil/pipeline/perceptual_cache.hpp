@@ -12,6 +12,7 @@
 // the same sources) uses it; an instance crosses between them as a shared_ptr.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <future>
@@ -56,8 +57,13 @@ class PerceptualCache {
       for (auto& row : outcome.rows) {
         if (row.algorithm == "pdq" && row.pipeline == pdq_pipeline && !row.hash.empty())
           usable = true;
-        if ((row.algorithm == "pdq" && row.pipeline == pdq_pipeline) ||
-            row.algorithm == "opencv-phash")
+        // Copies of the same bytes stored the same rows: keep each (algorithm, pipeline) once,
+        // the first item's (rows come in item order).
+        const bool seen = std::any_of(keep.begin(), keep.end(), [&row](const auto& k) {
+          return k.algorithm == row.algorithm && k.pipeline == row.pipeline;
+        });
+        if (!seen && ((row.algorithm == "pdq" && row.pipeline == pdq_pipeline) ||
+                      row.algorithm == "opencv-phash"))
           keep.push_back(std::move(row));
       }
       if (!usable) continue;
