@@ -519,8 +519,8 @@ class Run {
   // A stored (uncompressed) ZIP member's data offset in the item: its local file header
   // (APPNOTE 4.3.7: signature, method at +8, name and extra lengths at +26 and +28) at the
   // position libarchive reports for the header, checked against the member's name. nullopt
-  // when the header is not there (the central-directory reader seeks elsewhere), is compressed,
-  // or the archive sits under a filter.
+  // when the header is not there (the central-directory reader seeks elsewhere), is compressed
+  // or encrypted, or the archive sits under a filter.
   std::optional<std::uint64_t> stored_zip_data(std::string_view path) const {
     if (layer_ != "zip" || !filter_.empty()) return std::nullopt;
     const la_int64_t pos = archive_read_header_position(a_.get());
@@ -529,14 +529,16 @@ class Run {
     if (!r.seek(static_cast<std::size_t>(pos)) || r.read_le<std::uint32_t>() != 0x04034B50U) {
       return std::nullopt;
     }
-    r.skip(4);  // version needed, flags
+    r.skip(2);  // version needed
+    const auto flags = r.read_le<std::uint16_t>();
     const auto method = r.read_le<std::uint16_t>();
     r.skip(16);  // time, date, CRC-32, compressed and uncompressed sizes
     const auto name_len = r.read_le<std::uint16_t>();
     const auto extra_len = r.read_le<std::uint16_t>();
     const auto name = r.read_bytes(name_len);
     r.skip(extra_len);
-    if (!r.ok() || method != 0 ||
+    // Flag bit 0 (§4.4.4): encrypted; its data is ciphertext, not the member's bytes.
+    if (!r.ok() || method != 0 || (flags & 0x0001U) != 0 ||
         std::string_view(reinterpret_cast<const char*>(name.data()), name.size()) != path) {
       return std::nullopt;
     }

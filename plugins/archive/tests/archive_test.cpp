@@ -351,7 +351,7 @@ TEST(ArchiveExtractor, Bzip2AndXzStreams) {
 }
 
 TEST(ArchiveExtractor, EncryptedZipMembersAreListedNeverRead) {
-  for (const char* method : {"zipcrypt", "aes256"}) {
+  for (const char* method : {"zipcrypt", "aes256", "zipcrypt,zip:compression=store"}) {
     const Bytes zip = write_archive(
         spec(archive_write_set_format_zip, {}, std::string("zip:encryption=") + method, "s3cret"),
         holiday());
@@ -362,6 +362,7 @@ TEST(ArchiveExtractor, EncryptedZipMembersAreListedNeverRead) {
     for (const auto& c : out.children) {
       EXPECT_EQ(c.status, ChildStatus::kEncrypted) << c.locator;
       EXPECT_TRUE(c.bytes.empty()) << c.locator;
+      EXPECT_FALSE(c.has_offset) << c.locator;  // stored ciphertext is not the member's bytes
     }
     EXPECT_EQ(out.children[1].locator, "DCIM/sub/IMG_0002.JPG");
     EXPECT_EQ(out.children[1].name, "IMG_0002.JPG");
