@@ -202,6 +202,37 @@ class Scan(unittest.TestCase):
         self.assertIn("/Archive/backup.dat", listed[:1500])
         self.assertIn("SOURCE NOT VERIFIED", text)
 
+    def test_damaged_items_are_those_tsk_places_in_the_damaged_sectors(self):
+        # Independent check of the mapping from damaged sectors to items: TSK's ifind names the
+        # file that owns each file-system block of the damaged range; exactly those are "damaged".
+        import shutil
+        if shutil.which("ifind") is None:
+            raise AssertionError("ifind not found: install Debian package sleuthkit")
+        # image, file system, its first sector in gpt.raw, its block size
+        for image, fs, start, block in (("gpt_corrupt.E01", "ntfs", 83968, 4096),
+                                        ("gpt_table.E01", "ext4", 135168, 1024)):
+            with self.subTest(image=image):
+                case = self.case("map-" + image)
+                out = scan(case, td(image))
+                self.assertEqual(out.returncode, 1, out.stderr.decode())
+                db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+                ranges = json.loads(db.execute("SELECT chunk_check FROM evidence")
+                                    .fetchone()[0])["checksum_errors"]
+                db.close()
+                self.assertEqual(len(ranges), 1)
+                first, last = ranges[0]
+                expected = set()
+                lo, hi = (first - start) * 512 // block, ((last - start + 1) * 512 - 1) // block
+                for b in range(lo, hi + 1):
+                    r = e2e.run(["ifind", "-o", str(start), "-d", str(b), td("gpt.raw")])
+                    owner = r.stdout.decode().strip()
+                    if owner and owner[0].isdigit():
+                        expected.add(owner)
+                self.assertTrue(expected, "the damaged blocks belong to some file")
+                got = {r["inode_str"] for r in e2e.items(case, "status='damaged'")
+                       if r["fs_type"] == fs}
+                self.assertEqual(got, expected)
+
     def test_verification_by_default_and_no_verify(self):
         # Issue 10, point 3: an E01 is verified during the scan unless --no-verify; the run's
         # settings say which was done. gpt_adler's damaged chunk holds no file: the evidence
