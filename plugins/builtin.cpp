@@ -9,6 +9,8 @@
 #include "archive/archive.hpp"
 #include "documents/documents.hpp"
 #include "exif/exif.hpp"
+#include "thumbcache/thumbcache.hpp"
+#include "thumbsdb/thumbsdb.hpp"
 
 namespace vigil::extract {
 
@@ -19,6 +21,8 @@ const Registry& Registry::builtin() {
     all.push_back(plugins::make_archive_extractor());
     all.push_back(plugins::make_documents_extractor());
     all.push_back(plugins::make_exif_extractor());
+    all.push_back(plugins::make_thumbcache_extractor());
+    all.push_back(plugins::make_thumbsdb_extractor());
     return all;
   }());
   return registry;
