@@ -120,6 +120,44 @@ bool is_ico(const ByteReader& r) {
   return count > 0 && count < 256 && planes <= 1;
 }
 
+// Thumbs.db by content ([MS-CFB] §2.2 header, §2.6 directory entries): an OLE2 file whose
+// first directory sector lies within the head and names a "Catalog" stream (Windows XP) or a
+// "<size>_<hex>" thumbnail stream such as "256_..." or "96_..." (Windows 7+ network shares).
+// When the directory lies further in, the file stays "ole2" and the thumbsdb extractor, which
+// reads every OLE2 item, decides from its streams.
+bool thumbs_db_directory_in_head(const ByteReader& r) {
+  ByteReader h = r;
+  h.seek(30);
+  const auto shift = h.read_le<std::uint16_t>();
+  h.seek(48);
+  const auto dir_start = h.read_le<std::uint32_t>();
+  if (!h.ok() || (shift != 9 && shift != 12) || dir_start >= 0xFFFFFFFAU) return false;
+  const std::uint64_t at = (std::uint64_t{dir_start} + 1) << shift;
+  for (std::uint64_t e = at; e + 128 <= at + (1ULL << shift) && e + 128 <= r.size(); e += 128) {
+    ByteReader d = r;
+    d.seek(static_cast<std::size_t>(e + 64));
+    const auto name_bytes = d.read_le<std::uint16_t>();
+    const auto type = d.read_le<std::uint8_t>();
+    if (!d.ok() || type != 2 || name_bytes < 4 || name_bytes > 64) continue;
+    std::string name;
+    for (std::size_t i = 0; i + 2 < name_bytes; i += 2) {
+      const auto c = r.at(static_cast<std::size_t>(e + i), 2);
+      if (!c || (*c)[1] != 0 || (*c)[0] == 0) break;
+      name += static_cast<char>((*c)[0]);
+    }
+    if (name == "Catalog") return true;
+    const auto us = name.find('_');
+    if (us == std::string::npos || us == 0 || us + 1 >= name.size()) continue;
+    const bool digits = std::all_of(name.begin(), name.begin() + static_cast<std::ptrdiff_t>(us),
+                                    [](char c) { return c >= '0' && c <= '9'; });
+    const bool hex =
+        std::all_of(name.begin() + static_cast<std::ptrdiff_t>(us) + 1, name.end(),
+                    [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    if (digits && hex) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 const char* category_name(Category c) {
@@ -142,7 +180,7 @@ const char* category_name(Category c) {
   return "unknown";
 }
 
-ContentType sniff(std::span<const std::uint8_t> head, std::string_view name) {
+ContentType sniff(std::span<const std::uint8_t> head, std::string_view /*name*/) {
   const ByteReader r(head);
   if (r.matches(0, "\xFF\xD8\xFF")) return kJpeg;
   if (r.matches(0, "\x89PNG\r\n\x1A\n")) return kPng;
@@ -178,8 +216,11 @@ ContentType sniff(std::span<const std::uint8_t> head, std::string_view name) {
   // xz, "The .xz File Format" 1.0.4 §2.1.1.1: header magic FD 37 7A 58 5A 00.
   if (r.matches(0, std::string_view("\xFD\x37\x7A\x58\x5A\x00", 6))) return kXz;
   if (r.matches(0, "CMMM")) return kThumbcache;
+  // thumbcache_idx.db (libyal libwtcdb format document): "IMMM" at offset 0 (format 20/21) or
+  // at offset 4 (format 30 and later); read by the same extractor.
+  if (r.matches(0, "IMMM") || r.matches(4, "IMMM")) return kThumbcache;
   if (r.matches(0, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) {
-    return lower(name) == "thumbs.db" ? kThumbsDb : kOle;
+    return thumbs_db_directory_in_head(r) ? kThumbsDb : kOle;
   }
   if (r.matches(0, std::string_view("SQLite format 3\0", 16))) return kSqlite;
   if (r.matches(4, "\xEF\xCD\xAB\x89")) return kEse;

@@ -69,8 +69,11 @@ TEST(Sniff, ContainersForLaterExtractors) {
   EXPECT_EQ(of("Rar!\x1A\x07\x01\0").name, "rar");
   EXPECT_EQ(of("7z\xBC\xAF\x27\x1C\0\x04").name, "7z");
   EXPECT_EQ(of("CMMM\x20\0\0\0").name, "thumbcache");
-  EXPECT_EQ(of("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "Thumbs.db").name, "thumbsdb");
+  // Thumbs.db by content, never by name (issue 13): see ThumbsDbByItsDirectory.
+  EXPECT_EQ(of("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "Thumbs.db").name, "ole2");
   EXPECT_EQ(of("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "report.doc").name, "ole2");
+  EXPECT_EQ(of("IMMM\x20\0\0\0").name, "thumbcache");
+  EXPECT_EQ(of(std::string("\0\0\0\0IMMM\x20\0\0\0", 12)).name, "thumbcache");
   EXPECT_EQ(of(std::string("SQLite format 3\0", 16)).name, "sqlite");
   EXPECT_EQ(of("\0\0\0\0\xEF\xCD\xAB\x89").name, "ese");
 }
@@ -143,6 +146,42 @@ TEST(ExtensionMismatch, FlagsHiddenMedia) {
   EXPECT_TRUE(extension_mismatch(gz, "backup.boo"));
   EXPECT_FALSE(extension_mismatch(of("BZh91AY&SY"), "a.tar.bz2"));
   EXPECT_TRUE(extension_mismatch(of(std::string("\xFD\x37\x7A\x58\x5A\x00", 6)), "a.jpg"));
+}
+
+// An OLE2 file is "thumbsdb" when its first directory sector, within the head, names a Catalog
+// stream (XP) or a <size>_<hex> stream (Windows 7+ network shares); the file name plays no part.
+TEST(Sniff, ThumbsDbByItsDirectory) {
+  auto cfb = [](const std::string& stream_name) {
+    std::string b(512 * 3, '\0');
+    const std::string sig = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+    b.replace(0, sig.size(), sig);
+    b[26] = 3;       // major version 3
+    b[28] = '\xFE';  // byte order FFFE
+    b[29] = '\xFF';
+    b[30] = 9;  // 512-byte sectors
+    b[48] = 1;  // directory in sector 1 (file offset 1024)
+    const std::size_t root = 1024;
+    const std::string root_name = "Root Entry";
+    for (std::size_t i = 0; i < root_name.size(); ++i) b[root + 2 * i] = root_name[i];
+    b[root + 64] = static_cast<char>(2 * (root_name.size() + 1));
+    b[root + 66] = 5;
+    const std::size_t e = root + 128;
+    for (std::size_t i = 0; i < stream_name.size(); ++i) b[e + 2 * i] = stream_name[i];
+    b[e + 64] = static_cast<char>(2 * (stream_name.size() + 1));
+    b[e + 66] = 2;  // stream
+    return b;
+  };
+  EXPECT_EQ(of(cfb("Catalog"), "anything.bin").name, "thumbsdb");
+  EXPECT_EQ(of(cfb("256_5f1c2e3d4a5b6c7d"), "x").name, "thumbsdb");
+  EXPECT_EQ(of(cfb("96_ab"), "x").name, "thumbsdb");
+  EXPECT_EQ(of(cfb("WordDocument"), "Thumbs.db").name, "ole2");
+  EXPECT_EQ(of(cfb("256_xyz"), "Thumbs.db").name, "ole2");
+  EXPECT_EQ(of(cfb("_ab"), "Thumbs.db").name, "ole2");
+  // The directory sector past the head: undecided here, "ole2" (the extractor decides).
+  std::string far = cfb("Catalog");
+  far[48] = 20;
+  EXPECT_EQ(of(far).name, "ole2");
+  EXPECT_EQ(of(cfb("Catalog")).category, Category::kThumbnailCache);
 }
 
 }  // namespace vigil::sniff

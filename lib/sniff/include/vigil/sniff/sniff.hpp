@@ -29,8 +29,9 @@ struct ContentType {
 // How many leading bytes sniff() wants to see (it works with fewer).
 inline constexpr std::size_t kSniffBytes = 4096;
 
-// The type of an item from its first bytes. `name` (the file name) only refines a generic
-// container: an OLE2 file called Thumbs.db is "thumbsdb"; it never overrides the bytes.
+// The type of an item from its first bytes. An OLE2 file is "thumbsdb" when its directory, read
+// within these bytes, names Thumbs.db streams; never by its name. `name` is not used for the
+// type (extension_mismatch reads it).
 ContentType sniff(std::span<const std::uint8_t> head, std::string_view name = {});
 
 // True when the file name's extension is not one that the content's type is stored under
