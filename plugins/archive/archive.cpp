@@ -648,9 +648,12 @@ class ArchiveExtractor final : public extract::Extractor {
            "4 GiB decompressed per item to skip past such members in a stream; no passphrases; "
            "built-in decoders only (no external programs)";
   }
-  // By sniffed type only: content decides, never the name.
+  // By sniffed type only: content decides, never the name. An OOXML package is a ZIP that the
+  // documents extractor reads (its media parts, not every XML part).
   [[nodiscard]] bool probe(const ItemInput& item) const override {
-    return std::find(kInputTypes.begin(), kInputTypes.end(), item.type.name) != kInputTypes.end();
+    if (std::find(kInputTypes.begin(), kInputTypes.end(), item.type.name) == kInputTypes.end())
+      return false;
+    return item.type.name != "zip" || !sniff::is_ooxml_package(item.bytes);
   }
   void extract(const ItemInput& item, Emitter& out, std::stop_token stop) const override {
     Run(item, out, std::move(stop)).go();

@@ -11,8 +11,4 @@ namespace vigil::plugins {
 
 std::unique_ptr<extract::Extractor> make_documents_extractor();
 
-// True for a ZIP that is an OOXML package (ECMA-376 Part 2 §10.1.2.4: the package holds the
-// part "[Content_Types].xml"). The archive extractor leaves these to documents.
-bool is_ooxml_package(std::span<const std::uint8_t> bytes);
-
 }  // namespace vigil::plugins

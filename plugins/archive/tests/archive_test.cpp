@@ -791,5 +791,17 @@ TEST(ArchiveExtractor, EncryptedSeedsFromTheRealTools) {
   EXPECT_EQ(hidden.warnings.size(), 1u) << codes(hidden);
 }
 
+// A ZIP that is an OOXML package belongs to the documents extractor (its media parts); listing
+// every XML part here too would give each picture of a .docx two chains.
+TEST(ArchiveExtractor, LeavesOoxmlPackagesToTheDocumentsExtractor) {
+  const std::vector<Member> docx{
+      file("[Content_Types].xml", "<Types/>"),
+      file("word/media/image1.jpeg", payload("docx", 3000)),
+  };
+  const auto out = run(write_archive(spec(archive_write_set_format_zip), docx), "report.docx",
+                       std::uint64_t{64} << 20, 1'000'000, /*expect_probe=*/false);
+  EXPECT_TRUE(out.children.empty());
+}
+
 }  // namespace
 }  // namespace vigil::plugins

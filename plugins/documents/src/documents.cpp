@@ -9,65 +9,6 @@
 namespace vigil::plugins {
 namespace {
 
-constexpr std::string_view kContentTypes = "[Content_Types].xml";
-// Bounds on the probe's walk, so that probe() stays cheap on a ZIP with a million members.
-constexpr int kProbeLocalHeaders = 16;
-constexpr int kProbeCentralEntries = 256;
-
-bool name_at(const ByteReader& r, std::size_t offset, std::size_t length) {
-  if (length != kContentTypes.size()) return false;
-  return r.matches(offset, kContentTypes);
-}
-
-// Local file headers from the start (APPNOTE.TXT 4.3.7), while their sizes are known.
-bool ooxml_by_local_headers(std::span<const std::uint8_t> bytes) {
-  ByteReader r(bytes);
-  std::size_t pos = 0;
-  for (int i = 0; i < kProbeLocalHeaders; ++i) {
-    if (!r.matches(pos, "PK\x03\x04") || !r.seek(pos + 6)) return false;
-    const std::uint16_t flags = r.read_le<std::uint16_t>();
-    r.seek(pos + 18);
-    const std::uint32_t compressed = r.read_le<std::uint32_t>();
-    r.skip(4);
-    const std::uint16_t name_length = r.read_le<std::uint16_t>();
-    const std::uint16_t extra_length = r.read_le<std::uint16_t>();
-    if (!r.ok()) return false;
-    if (name_at(r, pos + 30, name_length)) return true;
-    // Bit 3: sizes follow the data; 0xFFFFFFFF: ZIP64 sizes. Either way, stop walking here.
-    if ((flags & 0x08U) != 0 || compressed == 0xFFFFFFFFU) return false;
-    pos += 30U + name_length + extra_length + compressed;
-  }
-  return false;
-}
-
-// The central directory (APPNOTE.TXT 4.3.12), found through the end record (4.3.16).
-bool ooxml_by_central_directory(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() < 22) return false;
-  ByteReader r(bytes);
-  const std::size_t lowest = bytes.size() > 22 + 0xFFFF ? bytes.size() - 22 - 0xFFFF : 0;
-  for (std::size_t eocd = bytes.size() - 22;; --eocd) {
-    if (r.matches(eocd, "PK\x05\x06")) {
-      r.seek(eocd + 10);
-      const std::uint16_t entries = r.read_le<std::uint16_t>();
-      r.skip(4);
-      std::size_t pos = r.read_le<std::uint32_t>();
-      if (!r.ok()) return false;
-      const int walk = std::min<int>(entries, kProbeCentralEntries);
-      for (int i = 0; i < walk; ++i) {
-        if (!r.matches(pos, "PK\x01\x02") || !r.seek(pos + 28)) return false;
-        const std::uint16_t name_length = r.read_le<std::uint16_t>();
-        const std::uint16_t extra_length = r.read_le<std::uint16_t>();
-        const std::uint16_t comment_length = r.read_le<std::uint16_t>();
-        if (!r.ok()) return false;
-        if (name_at(r, pos + 46, name_length)) return true;
-        pos += 46U + name_length + extra_length + comment_length;
-      }
-      return false;
-    }
-    if (eocd == lowest) return false;
-  }
-}
-
 class DocumentsExtractor final : public extract::Extractor {
  public:
   [[nodiscard]] std::string_view name() const override { return "documents"; }
@@ -89,7 +30,7 @@ class DocumentsExtractor final : public extract::Extractor {
   [[nodiscard]] bool probe(const extract::ItemInput& item) const override {
     const ByteReader r(item.bytes);
     if (r.matches(0, documents::kOleSignature)) return true;
-    if (r.matches(0, "PK\x03\x04")) return is_ooxml_package(item.bytes);
+    if (r.matches(0, "PK\x03\x04")) return sniff::is_ooxml_package(item.bytes);
     return documents::looks_like_pdf(item.bytes);
   }
   void extract(const extract::ItemInput& item, extract::Emitter& out,
@@ -106,10 +47,6 @@ class DocumentsExtractor final : public extract::Extractor {
 };
 
 }  // namespace
-
-bool is_ooxml_package(std::span<const std::uint8_t> bytes) {
-  return ooxml_by_local_headers(bytes) || ooxml_by_central_directory(bytes);
-}
 
 std::unique_ptr<extract::Extractor> make_documents_extractor() {
   return std::make_unique<DocumentsExtractor>();

@@ -51,7 +51,7 @@ TEST(Documents, DocxMediaPartsAreChildren) {
   const Bytes docx = fx::make_docx({{"word/media/image1.jpeg", jpeg},
                                     {"word/media/image2.png", png},
                                     {"docProps/thumbnail.jpeg", jpeg}});
-  EXPECT_TRUE(is_ooxml_package(docx));
+  EXPECT_TRUE(sniff::is_ooxml_package(docx));
   auto r = run(docx, 1U << 26U, 1000, "zip");
   ASSERT_TRUE(r.probed);
   EXPECT_EQ(r.out.warnings.size(), 0U);
@@ -88,7 +88,7 @@ TEST(Documents, XlsxAndPptxMediaAndEmbeddings) {
 TEST(Documents, PlainZipIsNotMine) {
   const Bytes jpeg = fx::synthetic_jpeg(50, 40, 4);
   const Bytes zip = fx::make_zip({{"word/media/image1.jpeg", jpeg}, {"a.txt", Bytes{'a'}}});
-  EXPECT_FALSE(is_ooxml_package(zip));
+  EXPECT_FALSE(sniff::is_ooxml_package(zip));
   auto r = run(zip, 1U << 26U, 1000, "zip");
   EXPECT_FALSE(r.probed);
 }
@@ -98,7 +98,7 @@ TEST(Documents, ContentTypesFoundInCentralDirectoryToo) {
   const Bytes jpeg = fx::synthetic_jpeg(50, 40, 5);
   const Bytes zip =
       fx::make_zip({{"word/media/image1.jpeg", jpeg}, {"[Content_Types].xml", Bytes{'<'}}});
-  EXPECT_TRUE(is_ooxml_package(zip));
+  EXPECT_TRUE(sniff::is_ooxml_package(zip));
   auto r = run(zip);
   ASSERT_TRUE(r.probed);
   EXPECT_EQ(r.out.children.size(), 1U);

@@ -41,4 +41,10 @@ bool extension_mismatch(const ContentType& type, std::string_view name);
 
 const char* category_name(Category c);
 
+// True for a ZIP that is an OOXML package (ECMA-376 Part 2 §10.1.2.4: the package holds the part
+// "[Content_Types].xml"), found through the first local headers or the central directory. Needs
+// the whole item: the documents extractor reads these, and the archive extractor leaves them to
+// it, so that a .docx's pictures are not emitted twice under two chains.
+bool is_ooxml_package(std::span<const std::uint8_t> bytes);
+
 }  // namespace vigil::sniff
