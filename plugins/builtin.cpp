@@ -7,6 +7,7 @@
 // --- one include per plugin ---
 // (plugins add "#include "<name>/<name>.hpp"" here)
 #include "archive/archive.hpp"
+#include "carve/carve.hpp"
 #include "documents/documents.hpp"
 #include "exif/exif.hpp"
 #include "thumbcache/thumbcache.hpp"
@@ -19,6 +20,7 @@ const Registry& Registry::builtin() {
     std::vector<std::unique_ptr<Extractor>> all;
     // --- one line per plugin: all.push_back(<namespace>::make_<name>_extractor()); ---
     all.push_back(plugins::make_archive_extractor());
+    all.push_back(plugins::make_carve_extractor());
     all.push_back(plugins::make_documents_extractor());
     all.push_back(plugins::make_exif_extractor());
     all.push_back(plugins::make_thumbcache_extractor());
