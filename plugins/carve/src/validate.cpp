@@ -60,36 +60,41 @@ Validation validate_jpeg(Span s) {
   std::size_t scan_bytes = 0;
   std::size_t p = 2;
   std::size_t good = 2;  // end of the last complete structure
+  std::size_t work = 4;  // bytes read: headers and scan data, not the segments jumped over
   auto has_data = [&] { return sof && sos && scan_bytes >= kMinScanBytes; };
   for (int seg = 0; seg < kMaxJpegSegments; ++seg) {
-    if (p >= n) return stopped(has_data(), true, n, n, "ends before EOI");
-    if (s[p] != 0xFF) return stopped(has_data(), false, good, p, "bytes that are not a marker");
+    work += 4;
+    if (p >= n) return stopped(has_data(), true, n, work, "ends before EOI");
+    if (s[p] != 0xFF) return stopped(has_data(), false, good, work, "bytes that are not a marker");
+    const std::size_t marker_at = p;
     while (p < n && s[p] == 0xFF) ++p;  // fill bytes before a marker (B.1.1.2)
-    if (p >= n) return stopped(has_data(), true, n, n, "ends before EOI");
+    work += p - marker_at;
+    if (p >= n) return stopped(has_data(), true, n, work, "ends before EOI");
     const std::uint8_t m = s[p++];
     if (m == 0xD9) {  // EOI
       if (has_data()) return complete(p);
-      return reject(p, "EOI before any scan data");
+      return reject(work, "EOI before any scan data");
     }
-    if (m == 0x00 || m == 0xD8) return stopped(has_data(), false, good, p, "invalid marker");
+    if (m == 0x00 || m == 0xD8) return stopped(has_data(), false, good, work, "invalid marker");
     if ((m >= 0xD0 && m <= 0xD7) || m == 0x01) {  // RSTn, TEM: no length
       good = p;
       continue;
     }
-    if (n - p < 2) return stopped(has_data(), true, n, n, "ends inside a marker");
+    if (n - p < 2) return stopped(has_data(), true, n, work, "ends inside a marker");
     const std::size_t len = be16(s, p);
-    if (len < 2) return stopped(has_data(), false, good, p, "segment length below 2");
-    if (len > n - p) return stopped(has_data(), true, n, n, "ends inside a segment");
+    if (len < 2) return stopped(has_data(), false, good, work, "segment length below 2");
+    if (len > n - p) return stopped(has_data(), true, n, work, "ends inside a segment");
     const Span seg_data = s.subspan(p + 2, len - 2);
     if (is_sof(m)) {
+      work += len;
       // B.2.2: P, Y, X, Nf, then 3 bytes per component.
-      if (seg_data.size() < 6) return stopped(has_data(), false, good, p, "short SOF");
+      if (seg_data.size() < 6) return stopped(has_data(), false, good, work, "short SOF");
       const std::uint8_t precision = seg_data[0];
       const std::uint32_t width = be16(seg_data, 3);
       const std::uint8_t nf = seg_data[5];
       if (precision < 2 || precision > 16 || width == 0 || nf == 0 ||
           seg_data.size() != 6 + 3 * std::size_t{nf}) {
-        return stopped(has_data(), false, good, p, "implausible SOF");
+        return stopped(has_data(), false, good, work, "implausible SOF");
       }
       sof = true;
     }
@@ -101,7 +106,7 @@ Validation validate_jpeg(Span s) {
     // SOS (B.2.3): Ns, 2 bytes per component, Ss, Se, Ah/Al.
     if (!sof || seg_data.empty() || seg_data[0] == 0 || seg_data[0] > 4 ||
         seg_data.size() != 4 + 2 * std::size_t{seg_data[0]}) {
-      return stopped(has_data(), false, good, p, "SOS without SOF or implausible");
+      return stopped(has_data(), false, good, work, "SOS without SOF or implausible");
     }
     sos = true;
     // Entropy-coded data: find the next 0xFF with memchr, skip stuffing and RSTn.
@@ -110,13 +115,15 @@ Validation validate_jpeg(Span s) {
       const void* q = p < n ? std::memchr(s.data() + p, 0xFF, n - p) : nullptr;
       if (q == nullptr) {
         scan_bytes += n - scan_start;
-        return stopped(has_data(), true, n, n, "ends inside scan data, before EOI");
+        work += n - scan_start;
+        return stopped(has_data(), true, n, work, "ends inside scan data, before EOI");
       }
       const std::size_t i =
           static_cast<std::size_t>(static_cast<const std::uint8_t*>(q) - s.data());
       if (i + 1 >= n) {
         scan_bytes += i - scan_start;
-        return stopped(has_data(), true, n, n, "ends inside scan data, before EOI");
+        work += n - scan_start;
+        return stopped(has_data(), true, n, work, "ends inside scan data, before EOI");
       }
       const std::uint8_t c = s[i + 1];
       if (c == 0x00 || (c >= 0xD0 && c <= 0xD7)) {
@@ -125,13 +132,14 @@ Validation validate_jpeg(Span s) {
         p = i + 1;  // fill byte: the marker follows
       } else {
         scan_bytes += i - scan_start;
+        work += i - scan_start;
         p = i;
         break;
       }
     }
     good = p;
   }
-  return stopped(has_data(), false, good, p, "too many segments");
+  return stopped(has_data(), false, good, work, "too many segments");
 }
 
 // --- PNG: PNG Specification (Third Edition, W3C), 5.2-5.4 and 11.2: the 8-byte signature, then
@@ -207,13 +215,15 @@ Validation validate_gif(Span s) {
   if ((s[10] & 0x80) != 0) p += std::size_t{3} << ((s[10] & 7) + 1);
   std::size_t images = 0;
   std::size_t image_bytes = 0;
-  std::size_t good = 0;  // nothing counts before the first image data
+  std::size_t good = 0;   // nothing counts before the first image data
+  std::size_t work = 13;  // bytes read (block and sub-block headers, not the data skipped)
   auto has_data = [&] { return image_bytes > 0; };
   // Data sub-blocks (23.): size byte, bytes; a zero size ends them. Returns false at the end.
   auto sub_blocks = [&](bool image) {
     for (;;) {
       if (p >= n) return false;
       const std::size_t sz = s[p++];
+      ++work;
       if (sz == 0) return true;
       if (sz > n - p) {
         if (image) image_bytes += n - p;
@@ -224,37 +234,38 @@ Validation validate_gif(Span s) {
     }
   };
   for (;;) {
-    if (p >= n) return stopped(has_data(), true, n, n, "ends before the trailer");
+    if (p >= n) return stopped(has_data(), true, n, work, "ends before the trailer");
     const std::uint8_t b = s[p];
+    work += 11;
     if (b == 0x3B) {
-      if (images == 0) return reject(p + 1, "trailer before any image");
+      if (images == 0) return reject(work, "trailer before any image");
       return complete(p + 1);
     }
     if (b == 0x21) {
-      if (n - p < 2) return stopped(has_data(), true, n, n, "ends inside an extension");
+      if (n - p < 2) return stopped(has_data(), true, n, work, "ends inside an extension");
       const std::uint8_t label = s[p + 1];
       if (label != 0x01 && label != 0xF9 && label != 0xFE && label != 0xFF) {
-        return stopped(has_data(), false, good, p + 2, "unknown extension label");
+        return stopped(has_data(), false, good, work, "unknown extension label");
       }
       p += 2;
-      if (!sub_blocks(false)) return stopped(has_data(), true, n, n, "ends inside an extension");
+      if (!sub_blocks(false)) return stopped(has_data(), true, n, work, "ends inside an extension");
     } else if (b == 0x2C) {
-      if (n - p < 11) return stopped(has_data(), true, n, n, "ends inside an image descriptor");
+      if (n - p < 11) return stopped(has_data(), true, n, work, "ends inside an image descriptor");
       const std::uint8_t packed = s[p + 9];
       if (le16(s, p + 5) == 0 || le16(s, p + 7) == 0) {
-        return stopped(has_data(), false, good, p + 10, "zero image size");
+        return stopped(has_data(), false, good, work, "zero image size");
       }
       p += 10;
       if ((packed & 0x80) != 0) p += std::size_t{3} << ((packed & 7) + 1);
-      if (p >= n) return stopped(has_data(), true, n, n, "ends inside a colour table");
+      if (p >= n) return stopped(has_data(), true, n, work, "ends inside a colour table");
       const std::uint8_t code_size = s[p++];
       if (code_size < 1 || code_size > 11) {
-        return stopped(has_data(), false, good, p, "implausible LZW code size");
+        return stopped(has_data(), false, good, work, "implausible LZW code size");
       }
       ++images;
-      if (!sub_blocks(true)) return stopped(has_data(), true, n, n, "ends inside image data");
+      if (!sub_blocks(true)) return stopped(has_data(), true, n, work, "ends inside image data");
     } else {
-      return stopped(has_data(), false, good, p + 1, "bytes that are not a block");
+      return stopped(has_data(), false, good, work, "bytes that are not a block");
     }
     good = p;
   }
@@ -357,30 +368,32 @@ Validation validate_webp(Span s) {
   const bool has_data = n >= 20 + 16;  // the first chunk's header and some of its data
   std::size_t p = 12;
   std::size_t good = 0;
+  std::size_t work = 20;  // bytes read: chunk headers, not the chunk data skipped
   for (int chunk = 0; chunk < kMaxWebpChunks; ++chunk) {
+    work += 8;
     if (p == total) return complete(p);
     if (p + 8 > limit) {
-      if (limit < total) return stopped(has_data, true, n, n, "ends before its RIFF size");
-      return reject(p, "chunks do not end at the RIFF size");
+      if (limit < total) return stopped(has_data, true, n, work, "ends before its RIFF size");
+      return reject(work, "chunks do not end at the RIFF size");
     }
     if (!fourcc_char(s[p]) || !fourcc_char(s[p + 1]) || !fourcc_char(s[p + 2]) ||
         !fourcc_char(s[p + 3])) {
-      return stopped(good > 0, false, good, p + 4, "not a chunk");
+      return stopped(good > 0, false, good, work, "not a chunk");
     }
     const std::uint64_t size = le32(s, p + 4);
     const std::uint64_t next = p + 8 + size + (size & 1);
     if (next > total) {
       // RFC 9649 allows no chunk past the RIFF size; a missing last pad byte is tolerated.
       if (p + 8 + size == total) return complete(static_cast<std::size_t>(total));
-      return reject(p + 8, "chunk past the RIFF size");
+      return reject(work, "chunk past the RIFF size");
     }
     if (next > n) {
-      return stopped(has_data, true, n, n, "ends before its RIFF size");
+      return stopped(has_data, true, n, work, "ends before its RIFF size");
     }
     p = static_cast<std::size_t>(next);
     good = p;
   }
-  return reject(p, "too many chunks");
+  return reject(work, "too many chunks");
 }
 
 Validation validate(Format f, Span s) {

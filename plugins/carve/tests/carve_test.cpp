@@ -336,6 +336,45 @@ TEST(Carve, WorkBudgetBoundsFailedValidations) {
   EXPECT_EQ(sink.warnings[0].code, "limit");
 }
 
+// False JPEGs whose APP1 lengths chain over 8 MiB: each validation jumps far but reads only the
+// segment headers, so the work budget (bytes read, not distance) is not exhausted and the real
+// JPEG after them is still found.
+TEST(Carve, LongJumpsOfFalseSignaturesDoNotExhaustTheBudget) {
+  constexpr std::size_t kBlock = 65537;  // FF E1 + length 0xFFFF
+  constexpr std::size_t kBlocks = 128;
+  Bytes b(kBlock * kBlocks, 0);
+  for (std::size_t i = 0; i < kBlocks; ++i) {
+    std::uint8_t* blk = b.data() + i * kBlock;
+    blk[0] = 0xFF;
+    blk[1] = 0xE1;
+    blk[2] = 0xFF;
+    blk[3] = 0xFF;
+    // Inside the segment data: an SOI and an APP1 that ends where the next block starts.
+    const std::size_t len = kBlock - 8;
+    const Bytes inner = {0xFF,
+                         0xD8,
+                         0xFF,
+                         0xE1,
+                         static_cast<std::uint8_t>(len >> 8),
+                         static_cast<std::uint8_t>(len)};
+    std::copy(inner.begin(), inner.end(), blk + 4);
+  }
+  const Bytes jpg = drawn(".jpg", 64, 48, 22);
+  b.insert(b.end(), jpg.begin(), jpg.end());
+  Collect sink;
+  carve::Limits limits;
+  limits.work_fixed = 1 << 20;
+  limits.work_factor = 1;  // 9 MiB: far less than the distance the validations jump
+  const auto st = carve::carve_span(b, 0, limits, sink);
+  EXPECT_FALSE(st.stopped);
+  EXPECT_EQ(st.candidates, kBlocks + 1);
+  EXPECT_EQ(st.rejected, kBlocks);
+  ASSERT_EQ(sink.found.size(), 1u);
+  EXPECT_EQ(sink.found[0].offset, kBlock * kBlocks);
+  EXPECT_EQ(sink.found[0].bytes.size(), jpg.size());
+  EXPECT_TRUE(sink.warnings.empty());
+}
+
 TEST(Carve, LimitsAreCountedWarnings) {
   std::vector<Planted> planted;
   const Bytes b = plant(planted, 21);
