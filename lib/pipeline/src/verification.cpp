@@ -130,6 +130,21 @@ Result<std::uint64_t> BackgroundVerification::finish(
   const auto damaged = v.chunks.damaged_ranges();
   if (!damaged.empty()) {
     const std::string all = ranges_text(damaged);
+    // A volume holding damaged sectors: its own metadata (directories, MFT records, inode
+    // tables) may have been read from them, so its listing may be affected too.
+    for (const auto& vol : ev.volumes()) {
+      if (vol.kind != evidence::VolumeKind::kFileSystem) continue;
+      const auto hit = damaged_overlap(evidence::ContentLocation{{{vol.offset, vol.length}}, true},
+                                       damaged, v.chunks.bytes_per_sector);
+      if (hit.empty()) continue;
+      if (auto r = store.add_warning(
+              {vol.provenance.str(), "damaged",
+               "this volume holds damaged EWF chunks (sectors " + ranges_text(hit) +
+                   "): file-system metadata read from them, and so its listing, may be wrong"});
+          !r)
+        return r.error();
+      ++warnings;
+    }
     for (const auto& e : entries) {
       if (!has_content(e) || e.size == 0) continue;
       const std::string prov = e.provenance.str();
