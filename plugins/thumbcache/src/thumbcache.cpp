@@ -146,7 +146,7 @@ const char* extension_of(std::string_view kind) {
 class CacheReader {
  public:
   CacheReader(const extract::ItemInput& item, extract::Emitter& out, std::stop_token stop)
-      : item_(item), bytes_(item.bytes), out_(out), stop_(std::move(stop)) {}
+      : bytes_(item.bytes), out_(out), stop_(std::move(stop)) {}
 
   void run() {
     ByteReader h(bytes_);
@@ -370,7 +370,6 @@ class CacheReader {
     return advance;
   }
 
-  const extract::ItemInput& item_;
   std::span<const std::uint8_t> bytes_;
   extract::Emitter& out_;
   std::stop_token stop_;
