@@ -46,7 +46,7 @@ struct Dispatcher::Node {
   Node(const Provenance& provenance_, std::string_view name_, const sniff::ContentType& type_,
        std::span<const std::uint8_t> bytes_, int depth_, const case_store::ItemRecord& record_,
        case_store::ItemExtras& extras_, std::vector<WarningRecord>& warnings_,
-       std::uint64_t& errors_, std::vector<ChildRow>& rows_, std::int64_t self_)
+       std::uint64_t& errors_, ChildRows& rows_, std::int64_t self_)
       : provenance(provenance_),
         name(name_),
         type(type_),
@@ -68,8 +68,8 @@ struct Dispatcher::Node {
   case_store::ItemExtras& extras;
   std::vector<WarningRecord>& warnings;
   std::uint64_t& errors;
-  std::vector<ChildRow>& rows;  // descendants go here, in emission order
-  std::int64_t self = -1;       // this item's index in rows; -1: the task's own item
+  ChildRows& rows;         // descendants go here, in emission order
+  std::int64_t self = -1;  // this item's index in rows; -1: the task's own item
 
   std::uint64_t children = 0;
   std::uint64_t child_bytes = 0;
@@ -207,7 +207,7 @@ bool Dispatcher::ChildEmitter::child(extract::Child c) {
 
 void Dispatcher::ChildEmitter::flush() {
   if (pending_.empty()) return;
-  std::vector<std::vector<ChildRow>> subtrees(pending_.size());
+  std::vector<ChildRows> subtrees(pending_.size());
   const auto one = [&](std::size_t i) {
     const std::uint64_t n = pending_[i].child.bytes.size();
     subtrees[i] = d_.process_child(node_, ex_.name(), std::move(pending_[i].child),
@@ -302,10 +302,10 @@ void Dispatcher::run_extractors(Node& node, TopBudget& top) const {
   }
 }
 
-std::vector<ChildRow> Dispatcher::process_child(const Node& parent, std::string_view extractor,
-                                                extract::Child c, const Provenance& provenance,
-                                                TopBudget& top) const {
-  std::vector<ChildRow> rows(1);  // rows[0] is this child, filled in last
+ChildRows Dispatcher::process_child(const Node& parent, std::string_view extractor,
+                                    extract::Child c, const Provenance& provenance,
+                                    TopBudget& top) const {
+  ChildRows rows(1);  // rows[0] is this child, filled in last
   ChildRow self;
   auto& r = self.record;
   r.evidence_id = parent.record.evidence_id;

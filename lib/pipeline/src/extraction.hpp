@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <stop_token>
 #include <string>
@@ -35,6 +36,10 @@ struct ChildRow {
   std::uint64_t errors = 0;  // extractor exceptions on this item
 };
 
+// Rows in emission order. A deque grows without copying what it holds (a vector would hold up
+// to three times the rows while it reallocates: a million children make that count).
+using ChildRows = std::deque<ChildRow>;
+
 // A top-level item (a file-system entry) and all its descendants, in emission order.
 struct ItemTask {
   std::size_t index = 0;
@@ -43,7 +48,7 @@ struct ItemTask {
   std::vector<case_store::WarningRecord> warnings;
   bool media = false;
   std::uint64_t errors = 0;
-  std::vector<ChildRow> children;
+  ChildRows children;
 };
 
 // Stores the task's item, then each descendant with its parent's id, then every warning; all
@@ -79,9 +84,8 @@ class Dispatcher {
   class ChildEmitter;
   struct TopBudget;
   void run_extractors(Node& node, TopBudget& top) const;
-  std::vector<ChildRow> process_child(const Node& parent, std::string_view extractor,
-                                      extract::Child child, const Provenance& provenance,
-                                      TopBudget& top) const;
+  ChildRows process_child(const Node& parent, std::string_view extractor, extract::Child child,
+                          const Provenance& provenance, TopBudget& top) const;
   void hold(std::uint64_t n) const;
   void release(std::uint64_t n) const;
   [[nodiscard]] const ExtractionLimits& limits() const { return settings_.limits; }
