@@ -2,6 +2,8 @@
 # bench/scan: `vigil scan` side by side with fiwalk (MD5 + SHA-1 of every file) and tsk_recover +
 # hashdeep (MD5, SHA-1, SHA-256), on the raw and E01 forms of the >= 1 GiB, 5,000-file image that
 # bench/make_scan_image.sh builds; and on the E01 against ewfverify (the cost of decompressing it).
+# An E01 scan verifies the image beside the workers by default (issue 10); the --no-verify rows
+# give the cost of that verification.
 # Each command runs 3 times; the median wall time is reported. The page cache is warm for all.
 # Usage: bench/scan/run.sh [BUILD_DIR] [WORK_DIR]
 set -euo pipefail
@@ -49,6 +51,8 @@ t_rh=$(median recover_hash "$raw")
 t_ve=$(median vigil_scan "$e01" --digests all)
 t_ven=$(median vigil_scan "$e01" --digests all --no-perceptual)
 t_vem=$(median vigil_scan "$e01")
+t_vemn=$(median vigil_scan "$e01" --no-verify)
+t_venn=$(median vigil_scan "$e01" --digests all --no-perceptual --no-verify)
 t_fe=$(median fiwalk -x "$e01")
 t_ew=$(median ewfverify -q "$e01")
 
@@ -59,9 +63,11 @@ printf '| vigil scan --digests all (PDQ+pHash of pictures) | raw | %.2f |\n' "$t
 printf '| vigil scan --digests all --no-perceptual | raw | %.2f |\n' "$t_vn"
 printf '| fiwalk (MD5+SHA-1 every file) | raw | %.2f |\n' "$t_fi"
 printf '| tsk_recover + hashdeep md5,sha1,sha256 | raw | %.2f |\n' "$t_rh"
-printf '| vigil scan | E01 | %.2f |\n' "$t_vem"
+printf '| vigil scan (verifies the E01 beside the workers, the default) | E01 | %.2f |\n' "$t_vem"
+printf '| vigil scan --no-verify | E01 | %.2f |\n' "$t_vemn"
 printf '| vigil scan --digests all | E01 | %.2f |\n' "$t_ve"
 printf '| vigil scan --digests all --no-perceptual | E01 | %.2f |\n' "$t_ven"
+printf '| vigil scan --digests all --no-perceptual --no-verify | E01 | %.2f |\n' "$t_venn"
 printf '| fiwalk | E01 | %.2f |\n' "$t_fe"
 printf '| ewfverify | E01 | %.2f |\n' "$t_ew"
 printf '\nfiwalk / vigil scan --digests all --no-perceptual (raw): %.2f x  (target >= 2)\n' "$(r "$t_fi" "$t_vn")"
@@ -70,3 +76,5 @@ printf 'tsk_recover+hashdeep / vigil scan --digests all (raw): %.2f x\n' "$(r "$
 printf 'vigil scan --digests all --no-perceptual (E01) / ewfverify: %.2f  (target <= 1.3)\n' "$(r "$t_ven" "$t_ew")"
 printf 'vigil scan --digests all, with PDQ (E01) / ewfverify: %.2f\n' "$(r "$t_ve" "$t_ew")"
 printf 'vigil scan (E01) / ewfverify: %.2f\n' "$(r "$t_vem" "$t_ew")"
+printf 'cost of verification: vigil scan (E01) / vigil scan --no-verify (E01): %.2f\n' "$(r "$t_vem" "$t_vemn")"
+printf 'cost of verification, --digests all --no-perceptual: %.2f\n' "$(r "$t_ven" "$t_venn")"
