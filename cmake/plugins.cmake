@@ -5,9 +5,10 @@
 #   builds plugins/<name> as the library vigil_plugin_<name> (its factory,
 #   make_<name>_extractor(), declared in plugins/<name>/<name>.hpp), its gtest executable
 #   vigil_plugin_<name>_tests (label unit) and, with VIGIL_FUZZ, the libFuzzer target
-#   <name>_extract_fuzz. A registered plugin is linked into vigil_plugins, whose
-#   plugins/builtin.cpp names each factory once (Registry::builtin). UNREGISTERED is for
-#   plugins/_template: built and tested, never part of vigil.
+#   <name>_extract_fuzz (without VIGIL_FUZZ: its replay test fuzz_replay.<name>_extract_fuzz over
+#   plugins/<name>/fuzz/corpus, cmake/fuzz.cmake). A registered plugin is linked into
+#   vigil_plugins, whose plugins/builtin.cpp names each factory once (Registry::builtin).
+#   UNREGISTERED is for plugins/_template: built and tested, never part of vigil.
 function(vigil_add_plugin name)
   cmake_parse_arguments(P "UNREGISTERED" "" "SOURCES;DEPS;TEST_SOURCES;TEST_DEPS;FUZZ_SOURCES"
                         ${ARGN})
@@ -29,6 +30,9 @@ function(vigil_add_plugin name)
     target_link_libraries(${name}_extract_fuzz PRIVATE ${lib} vigil_warnings)
     target_compile_options(${name}_extract_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_options(${name}_extract_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
+  elseif(P_FUZZ_SOURCES)
+    vigil_add_fuzz_replay(${name}_extract_fuzz SOURCES ${P_FUZZ_SOURCES} DEPS ${lib}
+                          CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus)
   endif()
   if(NOT P_UNREGISTERED)
     set_property(GLOBAL APPEND PROPERTY VIGIL_PLUGIN_TARGETS ${lib})
