@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+
 #include <chrono>
 #include <iostream>
 #include <tuple>
@@ -51,6 +53,23 @@ std::string json_array(const std::vector<std::string>& v) {
     append_json_string(out, lossy_utf8(v[i]));
   }
   return out + "]";
+}
+
+// Exit status of a scan stopped by SIGINT or SIGTERM: 128 + SIGINT, as a shell reports Ctrl-C.
+constexpr int kExitInterrupted = 130;
+
+extern "C" void on_stop_signal(int /*sig*/) { pipeline::request_stop(); }
+
+// SIGINT/SIGTERM end the scan cleanly (pipeline::request_stop). SA_RESETHAND: a second Ctrl-C
+// kills the process at once, as a user who presses it twice expects; the case store's
+// transactions keep what was committed either way.
+void trap_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
 }
 
 int run_scan(const ScanOptions& opt) {
@@ -137,7 +156,9 @@ int run_scan(const ScanOptions& opt) {
 
   pipeline::ScanStats total;
   Progress progress(opt.quiet);
+  trap_stop_signals();
   for (const auto& path : opt.evidence) {
+    if (pipeline::stop_requested()) break;
     auto stats = pipeline::scan_evidence(
         path, **store, *run_id, settings, analysers, [&](const pipeline::ScanStats& s) {
           progress.update(total.bytes_read + s.bytes_read, total.bytes_total + s.bytes_total,
@@ -161,6 +182,7 @@ int run_scan(const ScanOptions& opt) {
     total.children += stats->children;
   }
   progress.finish();
+  const bool interrupted = pipeline::stop_requested();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string summary = fmt::format(
@@ -168,15 +190,26 @@ int run_scan(const ScanOptions& opt) {
       "\"items_recorded\":{},\"items_resumed\":{},\"media\":{},\"warnings\":{}}}",
       total.bytes_read, total.children, total.entries, total.item_errors, total.items_recorded,
       total.items_resumed, total.media, total.warnings);
-  const std::string status = total.warnings > 0 ? "complete-with-warnings" : "complete";
+  const std::string status = interrupted          ? "interrupted"
+                             : total.warnings > 0 ? "complete-with-warnings"
+                                                  : "complete";
   if (!opt.quiet && analysis.reuse->reused() > 0) {
     std::cerr << fmt::format("perceptual results reused for {} item{} with bytes already decoded\n",
                              analysis.reuse->reused(), analysis.reuse->reused() == 1 ? "" : "s");
   }
   if (auto r = (*store)->end_run(*run_id, status, case_store::now_utc(), summary); !r)
     return fatal("case " + opt.case_dir + ": " + r.error().message);
-  if (auto r = (*store)->audit(*run_id, case_store::now_utc(), "scan-finished", summary); !r)
+  if (auto r = (*store)->audit(*run_id, case_store::now_utc(),
+                               interrupted ? "scan-interrupted" : "scan-finished", summary);
+      !r)
     return fatal("case " + opt.case_dir + ": " + r.error().message);
+  if (interrupted) {
+    std::cerr << fmt::format(
+        "vigil: scan interrupted: {} items recorded in this run are committed; run the same "
+        "command again to resume\n",
+        total.items_recorded);
+    return kExitInterrupted;
+  }
   if (!opt.quiet) {
     std::cerr << fmt::format(
         "scanned {} evidence item{}: {} entries ({} recorded, {} already in the case), {} items "

@@ -164,6 +164,14 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
 
 }  // namespace
 
+// Set by request_stop(), possibly from a signal handler: it must be lock-free to be safe there
+// (C++20 [support.signal]).
+std::atomic<bool> g_stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+void request_stop() noexcept { g_stop_requested.store(true); }
+bool stop_requested() noexcept { return g_stop_requested.load(); }
+
 std::string ScanSettings::to_json() const {
   return fmt::format(
       "{{\"chunk_size\":{},\"digests\":\"{}\",\"list_digests\":{},\"max_memory\":{},"
@@ -297,6 +305,8 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
     store_error = e;
     store_failed = true;
   };
+  // The input stage stops at a failed write or at Ctrl-C (request_stop).
+  const auto stopping = [&store_failed] { return store_failed.load() || stop_requested(); };
   std::size_t in_batch = 0;
   auto batch_started = std::chrono::steady_clock::now();
   bool batch_open = false;
@@ -309,7 +319,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
         static_cast<std::size_t>(threads) * 4,
         tbb::make_filter<void, Task*>(tbb::filter_mode::serial_in_order,
                                       [&](tbb::flow_control& fc) -> Task* {
-                                        if (next >= todo.size() || store_failed.load()) {
+                                        if (next >= todo.size() || stopping()) {
                                           fc.stop();
                                           return nullptr;
                                         }
@@ -373,6 +383,12 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   if (store_error) return *store_error;
   if (batch_open) {
     if (auto r = store.commit_batch(); !r) return r.error();
+  }
+  if (stop_requested()) {
+    // Interrupted: what is stored is complete; the verification's thread is joined unread.
+    stats.interrupted = true;
+    if (progress) progress(stats);
+    return stats;
   }
   // The verification's result, and the items read from damaged chunks, before the run ends.
   auto verified = verification.finish(

@@ -73,7 +73,15 @@ struct ScanStats {
   std::uint64_t children = 0;          // items found inside items (this run)
   std::uint64_t child_bytes_peak = 0;  // most bytes of children held in memory at once
   std::uint64_t peak_retained = 0;     // most bytes of media kept whole at once (<= the budget)
+  bool interrupted = false;            // request_stop() ended the scan before its last item
 };
+
+// Ctrl-C. request_stop() may be called from a signal handler (it only stores to a lock-free
+// atomic): a running scan_evidence then takes no new item, stores the items already in flight,
+// commits the open batch and returns with ScanStats::interrupted set, without recording the
+// verification's result. The items stored are complete, so the same command resumes the scan.
+void request_stop() noexcept;
+bool stop_requested() noexcept;
 
 // An analyser sees each successfully read item: its sniffed type, its digests in the record and,
 // for retained media, its whole bytes. It adds perceptual hashes and matches to the extras and
