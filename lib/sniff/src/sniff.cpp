@@ -145,15 +145,7 @@ bool thumbs_db_directory_in_head(const ByteReader& r) {
       if (!c || (*c)[1] != 0 || (*c)[0] == 0) break;
       name += static_cast<char>((*c)[0]);
     }
-    if (name == "Catalog") return true;
-    const auto us = name.find('_');
-    if (us == std::string::npos || us == 0 || us + 1 >= name.size()) continue;
-    const bool digits = std::all_of(name.begin(), name.begin() + static_cast<std::ptrdiff_t>(us),
-                                    [](char c) { return c >= '0' && c <= '9'; });
-    const bool hex =
-        std::all_of(name.begin() + static_cast<std::ptrdiff_t>(us) + 1, name.end(),
-                    [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-    if (digits && hex) return true;
+    if (is_thumbs_db_stream_name(name)) return true;
   }
   return false;
 }
@@ -345,6 +337,16 @@ bool extension_mismatch(const ContentType& type, std::string_view name) {
 
 bool is_ooxml_package(std::span<const std::uint8_t> bytes) {
   return ooxml_by_local_headers(bytes) || ooxml_by_central_directory(bytes);
+}
+
+bool is_thumbs_db_stream_name(std::string_view name) {
+  if (name == "Catalog") return true;
+  const auto us = name.find('_');
+  if (us == std::string_view::npos || us == 0 || us > 10 || us + 1 >= name.size()) return false;
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  const auto is_hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  return std::all_of(name.begin(), name.begin() + static_cast<std::ptrdiff_t>(us), is_digit) &&
+         std::all_of(name.begin() + static_cast<std::ptrdiff_t>(us) + 1, name.end(), is_hex);
 }
 
 }  // namespace vigil::sniff

@@ -13,6 +13,7 @@
 #include "formats.hpp"
 #include "pictures.hpp"
 #include "vigil/core/byte_reader.hpp"
+#include "vigil/sniff/sniff.hpp"
 
 namespace vigil::plugins::documents {
 namespace {
@@ -309,12 +310,17 @@ void extract_ole(const extract::ItemInput& item, extract::Emitter& out, std::sto
     return;
   }
   ItemPtr root(raw_root);
-  // A Thumbs.db (a "Catalog" stream beside the thumbnails) belongs to the thumbsdb extractor.
-  libolecf_item_t* catalog = nullptr;
-  if (libolecf_item_get_sub_item_by_utf8_name(
-          root.get(), reinterpret_cast<const uint8_t*>("Catalog"), 7, &catalog, nullptr) == 1) {
-    libolecf_item_free(&catalog, nullptr);
-    return;
+  // A Thumbs.db (a "Catalog" stream, or Windows 7's "256_<id>" thumbnail streams) belongs to
+  // the thumbsdb extractor: its pictures would otherwise be emitted twice, under two chains.
+  int root_items = 0;
+  if (libolecf_item_get_number_of_sub_items(root.get(), &root_items, nullptr) == 1) {
+    for (int i = 0; i < root_items; ++i) {
+      libolecf_item_t* sub = nullptr;
+      if (libolecf_item_get_sub_item(root.get(), i, &sub, nullptr) != 1) continue;
+      const std::string name = item_name(sub);
+      libolecf_item_free(&sub, nullptr);
+      if (sniff::is_thumbs_db_stream_name(name)) return;
+    }
   }
   OleWalker walker(item, out, std::move(stop));
   walker.walk(root.get(), "/", 0);

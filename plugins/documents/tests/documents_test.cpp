@@ -189,6 +189,17 @@ TEST(Documents, ThumbsDbCatalogIsLeftToThumbsdb) {
   EXPECT_EQ(r.out.warnings.size(), 0U);
 }
 
+// Windows 7+ Thumbs.db on a network share: no Catalog, "<size>_<hex>" thumbnail streams.
+TEST(Documents, Windows7ThumbsDbIsLeftToThumbsdb) {
+  const Bytes jpeg = fx::synthetic_jpeg(96, 96, 15);
+  Bytes entry(24, 0);
+  entry.insert(entry.end(), jpeg.begin(), jpeg.end());
+  auto r = run(fx::make_cfb({{"256_a1b2c3d4e5f60718", entry}}));
+  ASSERT_TRUE(r.probed);
+  EXPECT_EQ(r.out.children.size(), 0U);
+  EXPECT_EQ(r.out.warnings.size(), 0U);
+}
+
 TEST(Documents, EncryptedOfficeFileIsAWarning) {
   auto r =
       run(fx::make_cfb({{"EncryptionInfo", Bytes(100, 1)}, {"EncryptedPackage", Bytes(5000, 2)}}));

@@ -25,6 +25,7 @@
 
 #include "vigil/core/byte_reader.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/sniff/sniff.hpp"
 
 namespace vigil::plugins {
 namespace thumbsdb {
@@ -338,13 +339,10 @@ bool all_digits(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// "<decimal size>_<hex>": the Windows 7+ network-share stream names (256_..., 96_...).
+// "<decimal size>_<hex>": the Windows 7+ network-share stream names (256_..., 96_...), by the
+// same rule the sniffer uses.
 bool is_sized_name(std::string_view s) {
-  const auto us = s.find('_');
-  if (us == std::string_view::npos || us == 0 || us + 1 >= s.size()) return false;
-  if (!all_digits(s.substr(0, us))) return false;
-  return std::all_of(s.begin() + static_cast<std::ptrdiff_t>(us) + 1, s.end(),
-                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+  return s != "Catalog" && sniff::is_thumbs_db_stream_name(s);
 }
 
 struct CatalogEntry {

@@ -47,4 +47,9 @@ const char* category_name(Category c);
 // it, so that a .docx's pictures are not emitted twice under two chains.
 bool is_ooxml_package(std::span<const std::uint8_t> bytes);
 
+// True for the root stream names that make an OLE2 file a Thumbs.db: "Catalog" (Windows XP) or
+// "<decimal size>_<hex cache id>" ("256_...", "96_...": Windows 7+ network shares). One rule for
+// the sniffer, the thumbsdb extractor and the documents extractor, which leaves these files alone.
+bool is_thumbs_db_stream_name(std::string_view name);
+
 }  // namespace vigil::sniff
