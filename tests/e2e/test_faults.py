@@ -138,12 +138,13 @@ class EvidenceReadOnly(unittest.TestCase):
                 with open(os.path.join(folder, name), "wb") as f:
                     f.write(data)
             log = os.path.join(tmp, "opens.log")
+            testdata = os.path.realpath(TESTDATA)
+            case = os.path.join(os.path.realpath(tmp), "case")
             env = dict(os.environ, LD_PRELOAD=OPEN_GUARD, VIGIL_OPEN_GUARD_LOG=log,
-                       VIGIL_OPEN_GUARD_DIRS=f"{os.path.realpath(TESTDATA)}:{folder}",
+                       # The case folder too, as the control: its writes must be seen.
+                       VIGIL_OPEN_GUARD_DIRS=f"{os.path.realpath(TESTDATA)}:{folder}:{case}",
                        # An AddressSanitizer build wants its runtime first; the shim comes first.
                        ASAN_OPTIONS="verify_asan_link_order=0:" + os.environ.get("ASAN_OPTIONS", ""))
-            testdata = os.path.realpath(TESTDATA)
-            case = os.path.join(tmp, "case")
             split = hashlib.sha256()
             for part in ("001", "002", "003"):
                 with open(os.path.join(testdata, "gpt_split.raw." + part), "rb") as f:
@@ -164,6 +165,11 @@ class EvidenceReadOnly(unittest.TestCase):
                 self.assertIn(out.returncode, (0, 1), (args, out.stderr.decode(errors="replace")))
             with open(log, encoding="utf-8", errors="replace") as f:
                 lines = f.read().splitlines()
+            # The control: the shim sees vigil write its case store.
+            self.assertTrue(any(line.startswith("W ") and line.endswith("/case.sqlite")
+                                for line in lines), lines[:20])
+            lines = [line for line in lines
+                     if not (line.split(" ", 2)[2] + "/").startswith(case + "/")]
             reads = [line for line in lines if line.startswith("R ")]
             writes = [line for line in lines if not line.startswith("R ")]
             # The shim saw the evidence being read (else it proves nothing) ...
