@@ -158,9 +158,13 @@ class Scan(unittest.TestCase):
             cases.append(case)
         self.assertEqual(content(cases[0]), content(cases[1]))
         case = cases[0]
-        damaged = e2e.items(case, "status='damaged'")
+        damaged = e2e.items(case, "status='damaged' AND parent_id IS NULL")
         self.assertEqual([r["path"] for r in damaged], ["/Archive/backup.dat"])
         item = damaged[0]
+        # Items found inside it (pictures carved or extracted from it) are damaged with it.
+        for child in e2e.items(case, f"parent_id = {item['id']}"):
+            self.assertEqual(child["status"], "damaged", child["provenance"])
+            self.assertIsNone(child["sha256"], child["provenance"])
         self.assertEqual(item["fs_type"], "ntfs")
         for column in ("xxh3_128", "md5", "sha1", "sha256"):
             self.assertIsNone(item[column], column)
@@ -229,9 +233,15 @@ class Scan(unittest.TestCase):
                     if owner and owner[0].isdigit():
                         expected.add(owner)
                 self.assertTrue(expected, "the damaged blocks belong to some file")
-                got = {r["inode_str"] for r in e2e.items(case, "status='damaged'")
-                       if r["fs_type"] == fs}
+                damaged = e2e.items(case, "status='damaged'")
+                got = {r["inode_str"] for r in damaged
+                       if r["fs_type"] == fs and r["parent_id"] is None}
                 self.assertEqual(got, expected)
+                # Items found inside a damaged item are damaged with it.
+                parents = {r["id"] for r in damaged}
+                for child in e2e.items(case, "parent_id IS NOT NULL"):
+                    if child["parent_id"] in parents:
+                        self.assertEqual(child["status"], "damaged", child["provenance"])
 
     def test_verification_by_default_and_no_verify(self):
         # Issue 10, point 3: an E01 is verified during the scan unless --no-verify; the run's
