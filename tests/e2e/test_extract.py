@@ -25,6 +25,8 @@ import vigil_e2e as e2e  # noqa: E402
 VIGIL, TESTPIX, SOURCE = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.argv[1:] = []
 ENV = dict(os.environ, TZ="UTC", SOURCE_DATE_EPOCH="1709294400")
+# Every registered extractor, in registry order: the default selection is all of them.
+ALL_EXTRACTORS = ["archive", "carve", "documents", "exif", "thumbcache", "thumbsdb"]
 
 
 def scan(case, evidence, *args):
@@ -135,10 +137,9 @@ class ExtractTest(unittest.TestCase):
         run = rows(self.case, "SELECT settings FROM runs ORDER BY id LIMIT 1")[0]
         settings = json.loads(run["settings"])
         self.assertEqual(settings["extraction"]["max_depth"], 8)
-        self.assertEqual([e["name"] for e in settings["extractors"]],
-                         ["archive", "documents", "exif"])
+        self.assertEqual([e["name"] for e in settings["extractors"]], ALL_EXTRACTORS)
         used = rows(self.case, "SELECT name, version FROM run_extractors ORDER BY name")
-        self.assertEqual([u["name"] for u in used], ["archive", "documents", "exif"])
+        self.assertEqual([u["name"] for u in used], ALL_EXTRACTORS)
 
     def test_depth_limit_is_configurable(self):
         folder = os.path.join(self.tmp, "deep-only")
@@ -176,7 +177,7 @@ class ExtractTest(unittest.TestCase):
         out = e2e.run([VIGIL, "list", "extractors", "--json"])
         self.assertEqual(out.returncode, 0, out.stderr)
         listed = [json.loads(line) for line in out.stdout.splitlines()]
-        self.assertEqual([x["name"] for x in listed], ["archive", "documents", "exif"])
+        self.assertEqual([x["name"] for x in listed], ALL_EXTRACTORS)
         for x in listed:
             self.assertTrue(x["version"] and x["input_types"] and x["outputs"] and x["limits"])
 
@@ -229,7 +230,7 @@ class ExtractTest(unittest.TestCase):
         self.assertEqual(item["depth"], 2)
         self.assertEqual(item["extractor"], "archive")
         self.assertEqual(sorted(x["name"] for x in lines if x["type"] == "extractor"),
-                         ["archive", "documents", "exif"])
+                         ALL_EXTRACTORS)
         summary = [x for x in lines if x["type"] == "summary"][0]
         self.assertGreater(summary["child_items"], 15)
         self.assertGreater(summary["limit_warnings"], 0)

@@ -101,16 +101,22 @@ class Scan(unittest.TestCase):
         self.assertIn(out.returncode, (0, 1), out.stderr.decode())
         db = sqlite3.connect(os.path.join(case, "case.sqlite"))
         offsets = {i: o for i, o in db.execute("SELECT idx, offset FROM volumes")}
-        rows = list(db.execute("SELECT volume, inode_str, md5, sha1, sha256, path FROM items "
-                               "WHERE status='ok' AND meta_type='r' AND size > 0 ORDER BY id"))
+        # File-system entries only: carved and extracted children have no inode for icat.
+        rows = list(db.execute("SELECT volume, inode_str, md5, sha1, sha256, path, size FROM items "
+                               "WHERE status='ok' AND meta_type='r' AND size > 0 "
+                               "AND parent_id IS NULL ORDER BY id"))
         db.close()
         self.assertGreater(len(rows), 100)
         def is_bmp(path):
             return (path.encode() if isinstance(path, str) else path).endswith(b".bmp")
         sample = rows[::4] + [r for r in rows if is_bmp(r[5])]  # the large files, chunked
-        for vol, inode, md5, sha1, sha256, path in sample:
+        for vol, inode, md5, sha1, sha256, path, size in sample:
             data = subprocess.run(["icat", "-o", str(offsets[vol] // 512), td("gpt.raw"), inode],
                                   capture_output=True, check=True).stdout
+            if path == "/$BadClus:$Bad" and data == b"":
+                # icat prints nothing for a stream no run covers; NTFS defines its content (past
+                # the initialised size, here all of it) as zeros, which is what vigil hashes.
+                data = bytes(size)
             with self.subTest(path=path, inode=inode):
                 self.assertEqual(hashlib.md5(data).hexdigest(), md5)
                 self.assertEqual(hashlib.sha1(data).hexdigest(), sha1)

@@ -154,7 +154,8 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
   // Extractors run after the analysers, on the bytes still held (extraction.cpp).
   if (retain) {
     dispatcher.extract_entry(e.provenance, e.name, type, retained, t);
-  } else if (dispatcher.enabled() && dispatcher.reads(type)) {
+  } else if (e.size > 0 && dispatcher.enabled() && dispatcher.reads(type)) {
+    // (An empty item holds nothing to extract: no limit was reached.)
     t.warnings.push_back({t.record.provenance, "limit",
                           fmt::format("limit max-retained={} reached: an item of {} bytes is "
                                       "not kept in memory, so no extractor reads it",

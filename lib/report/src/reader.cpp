@@ -164,8 +164,11 @@ bool ReportData::source_verified() const {
 }
 
 bool ReportData::runs_complete() const {
-  return !runs.empty() && std::all_of(runs.begin(), runs.end(),
-                                      [](const RunInfo& r) { return r.status == "complete"; });
+  // A run that finished with item warnings finished: its warnings are counted in their own
+  // sections. Only a run that never ended (killed, interrupted, failed) leaves the case partial.
+  return !runs.empty() && std::all_of(runs.begin(), runs.end(), [](const RunInfo& r) {
+    return r.status == "complete" || r.status == "complete-with-warnings";
+  });
 }
 
 const HashSetInfo* ReportData::hash_set(std::int64_t id) const {

@@ -130,6 +130,23 @@ class ReportTest : public ::testing::Test {
   std::string case_dir_;
 };
 
+// A run that ended with item warnings is finished; one that was interrupted or never ended is not.
+TEST(ReportData, RunsCompleteIncludesRunsThatFinishedWithWarnings) {
+  ReportData d;
+  EXPECT_FALSE(d.runs_complete());
+  d.runs.push_back({});
+  d.runs.back().status = "complete";
+  d.runs.push_back({});
+  d.runs.back().status = "complete-with-warnings";
+  EXPECT_TRUE(d.runs_complete());
+  for (const char* unfinished : {"running", "interrupted"}) {
+    d.runs.push_back({});
+    d.runs.back().status = unfinished;
+    EXPECT_FALSE(d.runs_complete()) << unfinished;
+    d.runs.pop_back();
+  }
+}
+
 TEST_F(ReportTest, WritesEveryFormatWithAManifest) {
   auto r = generate_report(options("out"));
   ASSERT_TRUE(r) << r.error().describe();

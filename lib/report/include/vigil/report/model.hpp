@@ -177,7 +177,8 @@ struct ReportData {
 
   // True when every evidence item's acquisition hashes were verified.
   [[nodiscard]] bool source_verified() const;
-  // True when every run finished ("complete"); otherwise every page says so (#11).
+  // True when every run finished ("complete", or "complete-with-warnings"); otherwise every
+  // page says so.
   [[nodiscard]] bool runs_complete() const;
   [[nodiscard]] const HashSetInfo* hash_set(std::int64_t id) const;
   [[nodiscard]] const EvidenceInfo* evidence_by_id(std::int64_t id) const;
