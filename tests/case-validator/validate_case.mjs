@@ -67,9 +67,21 @@ async function main (args) {
   return report.conforms ? 0 : 1
 }
 
+// shacl-engine can leave its promise unsettled on some graphs; node then exits 0 with no output.
+// A validation that never finished is a failure, never a silent pass.
+let finished = false
+process.on('exit', () => {
+  if (!finished) {
+    console.error('validate_case.mjs: the validation never finished (the SHACL engine stopped ' +
+      'without a result)')
+    process.exitCode = 2
+  }
+})
+
 main(process.argv.slice(2)).then(
-  code => { process.exitCode = code },
+  code => { finished = true; process.exitCode = code },
   err => {
+    finished = true
     console.error('validate_case.mjs:', err && err.stack ? err.stack : err)
     process.exitCode = 2
   })

@@ -210,7 +210,11 @@ class Report(unittest.TestCase):
         small = os.path.join(self.tmp, "case_small")
         shutil.copytree(self.case, small)
         con = db(small)
-        keep = "SELECT item_id FROM matches UNION SELECT min(id) FROM items GROUP BY status"
+        # ... and one item found inside another, with its parent (the chain's shapes).
+        keep = ("SELECT item_id FROM matches UNION SELECT min(id) FROM items GROUP BY status "
+                "UNION SELECT min(id) FROM items WHERE parent_id IS NOT NULL "
+                "UNION SELECT parent_id FROM items WHERE id = "
+                "(SELECT min(id) FROM items WHERE parent_id IS NOT NULL)")
         con.execute(f"DELETE FROM perceptual WHERE item_id NOT IN ({keep})")
         con.execute(f"DELETE FROM items WHERE id NOT IN ({keep})")
         con.commit()
@@ -219,17 +223,43 @@ class Report(unittest.TestCase):
         r = e2e.run(report_args(small, out, "--format", "case"))
         self.assertEqual(r.returncode, 0, r.stderr)
         data = os.path.join(out, "report.case.jsonld")
-        r = subprocess.run([node, os.path.join(vdir, "validate_case.mjs"),
-                            os.path.join(REFERENCE, "case", "case-1.4.0.ttl"), data],
-                           capture_output=True, text=True, cwd=vdir)
         with open(data, encoding="utf-8") as f:
-            graph = json.load(f)["@graph"]
+            export = json.load(f)
+        graph = export["@graph"]
+        # shacl-engine 1.1.2 never settles its promise on a whole export that holds both an
+        # ObservableRelationship and the scan action (the runner then fails, "never finished").
+        # The same shapes are checked in two passes: the export without its relationships, then
+        # the relationships with the two objects each links. Both passes must conform.
+        def is_relationship(n):
+            return n.get("@type") == "uco-observable:ObservableRelationship"
+        relationships = [n for n in graph if is_relationship(n)]
+        self.assertTrue(relationships, "the export shows no chain (Contained_Within)")
+        linked = set()
+        for rel in relationships:
+            sources = rel["uco-core:source"]
+            sources = sources if isinstance(sources, list) else [sources]
+            linked.update(x["@id"] for x in sources)
+            linked.add(rel["uco-core:target"]["@id"])
+        passes = {
+            "objects": [n for n in graph if not is_relationship(n)],
+            "relationships": relationships + [n for n in graph if n.get("@id") in linked],
+        }
+        stdout = ""
+        for name, nodes in passes.items():
+            part = os.path.join(self.tmp, f"case_{name}.jsonld")
+            with open(part, "w", encoding="utf-8") as f:
+                json.dump(dict(export, **{"@graph": nodes}), f)
+            r = subprocess.run([node, os.path.join(vdir, "validate_case.mjs"),
+                                os.path.join(REFERENCE, "case", "case-1.4.0.ttl"), part],
+                               capture_output=True, text=True, cwd=vdir)
+            self.assertIn("conforms:", r.stdout, f"{name}: {r.stderr[-2000:]}")
+            stdout += r.stdout
         facets = {}
         for n in graph:
             for fc in n.get("uco-core:hasFacet", []):
                 facets[fc["@id"].replace("kb:", "urn:vigil:kb:")] = fc
         problems = []
-        for line in r.stdout.splitlines():
+        for line in stdout.splitlines():
             parts = [p.strip() for p in line.split("|")]
             if len(parts) < 4 or parts[0] == "Info":
                 continue  # Info: the "PDQ" hash method is outside CASE's vocabulary (expected)
@@ -242,8 +272,7 @@ class Report(unittest.TestCase):
                     and isinstance(value, str) and any(ord(c) > 0xFFFF for c in value)):
                 continue
             problems.append(line)
-        self.assertIn("conforms:", r.stdout, r.stderr[-2000:])
-        self.assertEqual(problems, [], r.stdout[-3000:])
+        self.assertEqual(problems, [], stdout[-3000:])
 
     def test_vics_export_imports_back(self):
         vics = json.loads(self.read("vics-case.json"))
