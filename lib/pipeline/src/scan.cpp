@@ -157,7 +157,8 @@ void process(Task& t, const evidence::Entry& e, Worker& w, const ScanSettings& s
   } else if (e.size > 0 && dispatcher.enabled() && dispatcher.reads(type)) {
     // (An empty item holds nothing to extract: no limit was reached.)
     t.warnings.push_back({t.record.provenance, "limit",
-                          fmt::format("limit max-retained={} reached: an item of {} bytes is "
+                          fmt::format("limit retain_limit={} reached (256 MiB, or --max-memory "
+                                      "less one read chunk when smaller): an item of {} bytes is "
                                       "not kept in memory, so no extractor reads it",
                                       s.retain_limit(), e.size)});
   }
