@@ -13,6 +13,7 @@
 #include "formats.hpp"
 #include "pictures.hpp"
 #include "vigil/core/byte_reader.hpp"
+#include "vigil/olecf/memory_file.hpp"
 #include "vigil/sniff/sniff.hpp"
 
 namespace vigil::plugins::documents {
@@ -21,66 +22,6 @@ namespace {
 // Directory depth and entry count caps: [MS-CFB] does not bound them, hostile files can loop.
 constexpr int kMaxStorageDepth = 32;
 constexpr std::size_t kMaxEntries = 100'000;
-
-// libbfio I/O handle over the item's bytes in memory (libolecf reads only through libbfio).
-struct MemoryIo {
-  std::span<const std::uint8_t> bytes;
-  std::uint64_t pos = 0;
-  bool open = false;
-};
-
-int io_free(intptr_t** /*io*/, libbfio_error_t** /*error*/) { return 1; }  // owned by the caller
-int io_clone(intptr_t** /*dst*/, intptr_t* /*src*/, libbfio_error_t** /*error*/) { return -1; }
-int io_open(intptr_t* io, int /*flags*/, libbfio_error_t** /*error*/) {
-  auto* m = reinterpret_cast<MemoryIo*>(io);
-  m->open = true;
-  m->pos = 0;
-  return 1;
-}
-int io_close(intptr_t* io, libbfio_error_t** /*error*/) {
-  reinterpret_cast<MemoryIo*>(io)->open = false;
-  return 0;
-}
-ssize_t io_read(intptr_t* io, uint8_t* buffer, size_t size, libbfio_error_t** /*error*/) {
-  auto* m = reinterpret_cast<MemoryIo*>(io);
-  if (m->pos >= m->bytes.size()) return 0;
-  const std::size_t n = std::min<std::uint64_t>(size, m->bytes.size() - m->pos);
-  std::memcpy(buffer, m->bytes.data() + m->pos, n);
-  m->pos += n;
-  return static_cast<ssize_t>(n);
-}
-ssize_t io_write(intptr_t* /*io*/, const uint8_t* /*buffer*/, size_t /*size*/,
-                 libbfio_error_t** /*error*/) {
-  return -1;
-}
-off64_t io_seek(intptr_t* io, off64_t offset, int whence, libbfio_error_t** /*error*/) {
-  auto* m = reinterpret_cast<MemoryIo*>(io);
-  std::int64_t base = 0;
-  if (whence == SEEK_CUR) base = static_cast<std::int64_t>(m->pos);
-  if (whence == SEEK_END) base = static_cast<std::int64_t>(m->bytes.size());
-  const std::int64_t target = base + offset;
-  if (target < 0) return -1;
-  m->pos = static_cast<std::uint64_t>(target);
-  return target;
-}
-int io_exists(intptr_t* /*io*/, libbfio_error_t** /*error*/) { return 1; }
-int io_is_open(intptr_t* io, libbfio_error_t** /*error*/) {
-  return reinterpret_cast<MemoryIo*>(io)->open ? 1 : 0;
-}
-int io_get_size(intptr_t* io, size64_t* size, libbfio_error_t** /*error*/) {
-  *size = reinterpret_cast<MemoryIo*>(io)->bytes.size();
-  return 1;
-}
-
-std::string olecf_message(libolecf_error_t* error) {
-  if (error == nullptr) return "unknown libolecf error";
-  std::string text(512, '\0');
-  const int n = libolecf_error_sprint(error, text.data(), text.size());
-  text.resize(n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), text.size()) : 0);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) text.pop_back();
-  libolecf_error_free(&error);
-  return text.empty() ? "unknown libolecf error" : text;
-}
 
 struct ItemCloser {
   void operator()(libolecf_item_t* i) const { libolecf_item_free(&i, nullptr); }
@@ -126,7 +67,7 @@ class OleWalker {
       libolecf_error_t* error = nullptr;
       if (libolecf_item_get_sub_item(storage, i, &raw, &error) != 1) {
         out_.warn("corrupt", "OLE storage " + path + ": entry " + std::to_string(i) + ": " +
-                                 olecf_message(error));
+                                 olecf::error_message(error));
         continue;
       }
       ItemPtr sub(raw);
@@ -165,7 +106,7 @@ class OleWalker {
     libolecf_error_t* error = nullptr;
     const ssize_t n = libolecf_stream_read_buffer(stream, data.data(), data.size(), &error);
     if (n < 0) {
-      out_.warn("corrupt", "OLE stream " + path + ": " + olecf_message(error));
+      out_.warn("corrupt", "OLE stream " + path + ": " + olecf::error_message(error));
       return true;
     }
     if (static_cast<std::size_t>(n) < data.size()) {
@@ -230,83 +171,18 @@ class OleWalker {
   std::size_t entries_ = 0;
 };
 
-// Checks the header fields that size libolecf's allocations ([MS-CFB] §2.2) against the file,
-// before libolecf sees them: libolecf 20181231 sizes its allocation tables from the header's
-// FAT and mini FAT sector counts alone (found by fuzzing: 8 GB for a 6 KB file). Every
-// directory, FAT, mini FAT and DIFAT sector lies in the file, so no count can exceed the file's
-// sector count. Empty when sane.
-std::string cfb_header_problem(std::span<const std::uint8_t> bytes) {
-  ByteReader r(bytes);
-  if (!r.seek(26)) return "header shorter than 512 bytes";
-  const std::uint16_t major = r.read_le<std::uint16_t>();
-  const std::uint16_t byte_order = r.read_le<std::uint16_t>();
-  const std::uint16_t sector_shift = r.read_le<std::uint16_t>();
-  const std::uint16_t mini_shift = r.read_le<std::uint16_t>();
-  r.seek(40);
-  const std::uint32_t dir_sectors = r.read_le<std::uint32_t>();
-  const std::uint32_t fat_sectors = r.read_le<std::uint32_t>();
-  r.seek(64);
-  const std::uint32_t minifat_sectors = r.read_le<std::uint32_t>();
-  r.skip(4);
-  const std::uint32_t difat_sectors = r.read_le<std::uint32_t>();
-  if (!r.ok() || bytes.size() < 512) return "header shorter than 512 bytes";
-  if (byte_order != 0xFFFE) return "byte order mark is not FFFE";
-  if (!((major == 3 && sector_shift == 9) || (major == 4 && sector_shift == 12)))
-    return "version " + std::to_string(major) + " with sector shift " +
-           std::to_string(sector_shift) + " (only 3/9 and 4/12 exist)";
-  if (mini_shift != 6) return "mini sector shift " + std::to_string(mini_shift) + ", not 6";
-  const std::uint64_t sectors = bytes.size() >> sector_shift;
-  const std::pair<const char*, std::uint32_t> counts[] = {{"directory", dir_sectors},
-                                                          {"FAT", fat_sectors},
-                                                          {"mini FAT", minifat_sectors},
-                                                          {"DIFAT", difat_sectors}};
-  for (const auto& [what, n] : counts) {
-    if (n > sectors)
-      return "header claims " + std::to_string(n) + " " + what + " sectors; the file holds " +
-             std::to_string(sectors) + " sectors";
-  }
-  return {};
-}
-
-struct BfioCloser {
-  void operator()(libbfio_handle_t* h) const { libbfio_handle_free(&h, nullptr); }
-};
-struct FileCloser {
-  void operator()(libolecf_file_t* f) const {
-    libolecf_file_close(f, nullptr);
-    libolecf_file_free(&f, nullptr);
-  }
-};
-
 }  // namespace
 
 void extract_ole(const extract::ItemInput& item, extract::Emitter& out, std::stop_token stop) {
-  if (const std::string problem = cfb_header_problem(item.bytes); !problem.empty()) {
-    out.warn("corrupt", "OLE compound file header: " + problem);
+  const auto ole = olecf::MemoryFile::open(item.bytes);
+  if (!ole) {
+    out.warn("corrupt", "OLE " + ole.error().message);
     return;
   }
-  MemoryIo io{item.bytes};
-  libbfio_handle_t* raw_handle = nullptr;
-  if (libbfio_handle_initialize(&raw_handle, reinterpret_cast<intptr_t*>(&io), io_free, io_clone,
-                                io_open, io_close, io_read, io_write, io_seek, io_exists,
-                                io_is_open, io_get_size, LIBBFIO_FLAG_IO_HANDLE_NON_MANAGED,
-                                nullptr) != 1)
-    throw std::bad_alloc();
-  std::unique_ptr<libbfio_handle_t, BfioCloser> handle(raw_handle);
-
-  libolecf_file_t* raw_file = nullptr;
-  if (libolecf_file_initialize(&raw_file, nullptr) != 1) throw std::bad_alloc();
   libolecf_error_t* error = nullptr;
-  if (libolecf_file_open_file_io_handle(raw_file, handle.get(), LIBOLECF_OPEN_READ, &error) != 1) {
-    libolecf_file_free(&raw_file, nullptr);
-    out.warn("corrupt", "OLE compound file not readable: " + olecf_message(error));
-    return;
-  }
-  std::unique_ptr<libolecf_file_t, FileCloser> file(raw_file);
-
   libolecf_item_t* raw_root = nullptr;
-  if (libolecf_file_get_root_item(file.get(), &raw_root, &error) != 1) {
-    out.warn("corrupt", "OLE root storage not readable: " + olecf_message(error));
+  if (libolecf_file_get_root_item((*ole)->file(), &raw_root, &error) != 1) {
+    out.warn("corrupt", "OLE root storage not readable: " + olecf::error_message(error));
     return;
   }
   ItemPtr root(raw_root);

@@ -25,6 +25,7 @@
 
 #include "vigil/core/byte_reader.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/olecf/memory_file.hpp"
 #include "vigil/sniff/sniff.hpp"
 
 namespace vigil::plugins {
@@ -34,108 +35,10 @@ namespace {
 constexpr std::size_t kMaxStreams = 100'000;         // root entries read (hostile directories)
 constexpr std::size_t kMaxCatalogEntries = 100'000;  // XP folders hold a few thousand at most
 
-// ---- libbfio handle over the item's bytes (libolecf reads only through libbfio) ----
-struct MemoryIo {
-  std::span<const std::uint8_t> bytes;
-  std::uint64_t pos = 0;
-  bool open = false;
-};
-
-MemoryIo* io_of(intptr_t* io) { return reinterpret_cast<MemoryIo*>(io); }
-int io_free(intptr_t** /*io*/, libbfio_error_t** /*error*/) { return 1; }
-int io_clone(intptr_t** /*dst*/, intptr_t* /*src*/, libbfio_error_t** /*error*/) { return -1; }
-int io_open(intptr_t* io, int /*flags*/, libbfio_error_t** /*error*/) {
-  io_of(io)->open = true;
-  io_of(io)->pos = 0;
-  return 1;
-}
-int io_close(intptr_t* io, libbfio_error_t** /*error*/) {
-  io_of(io)->open = false;
-  return 0;
-}
-ssize_t io_read(intptr_t* io, uint8_t* buffer, size_t size, libbfio_error_t** /*error*/) {
-  MemoryIo& m = *io_of(io);
-  if (m.pos >= m.bytes.size()) return 0;
-  const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(size, m.bytes.size() - m.pos));
-  std::memcpy(buffer, m.bytes.data() + m.pos, n);
-  m.pos += n;
-  return static_cast<ssize_t>(n);
-}
-ssize_t io_write(intptr_t* /*io*/, const uint8_t* /*buffer*/, size_t /*size*/,
-                 libbfio_error_t** /*error*/) {
-  return -1;  // evidence is never written
-}
-off64_t io_seek(intptr_t* io, off64_t offset, int whence, libbfio_error_t** /*error*/) {
-  MemoryIo& m = *io_of(io);
-  std::int64_t base = 0;
-  if (whence == SEEK_CUR) base = static_cast<std::int64_t>(m.pos);
-  if (whence == SEEK_END) base = static_cast<std::int64_t>(m.bytes.size());
-  if (offset < -base) return -1;
-  m.pos = static_cast<std::uint64_t>(base + offset);
-  return static_cast<off64_t>(m.pos);
-}
-int io_exists(intptr_t* /*io*/, libbfio_error_t** /*error*/) { return 1; }
-int io_is_open(intptr_t* io, libbfio_error_t** /*error*/) { return io_of(io)->open ? 1 : 0; }
-int io_get_size(intptr_t* io, size64_t* size, libbfio_error_t** /*error*/) {
-  *size = io_of(io)->bytes.size();
-  return 1;
-}
-
-std::string message_of(libolecf_error_t* error) {
-  if (error == nullptr) return "libolecf gave no reason";
-  char text[512] = {};
-  libolecf_error_sprint(error, text, sizeof text);
-  libolecf_error_free(&error);
-  std::string s(text);
-  std::replace(s.begin(), s.end(), '\n', ' ');
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s.empty() ? "libolecf gave no reason" : s;
-}
-
-struct HandleFree {
-  void operator()(libbfio_handle_t* h) const { libbfio_handle_free(&h, nullptr); }
-};
-struct FileFree {
-  void operator()(libolecf_file_t* f) const {
-    libolecf_file_close(f, nullptr);
-    libolecf_file_free(&f, nullptr);
-  }
-};
 struct ItemFree {
   void operator()(libolecf_item_t* i) const { libolecf_item_free(&i, nullptr); }
 };
 using Item = std::unique_ptr<libolecf_item_t, ItemFree>;
-
-// libolecf 20181231 sizes its sector tables from the header's counts before it reads them;
-// counts larger than the file can hold are refused here ([MS-CFB] §2.2: every FAT, mini FAT,
-// DIFAT and directory sector lies in the file). Empty when the header is sane.
-std::string header_problem(std::span<const std::uint8_t> b) {
-  ByteReader r(b);
-  if (b.size() < 512) return "shorter than its 512-byte header";
-  r.seek(26);
-  const auto major = r.read_le<std::uint16_t>();
-  const auto order = r.read_le<std::uint16_t>();
-  const auto shift = r.read_le<std::uint16_t>();
-  const auto mini_shift = r.read_le<std::uint16_t>();
-  r.seek(40);
-  const auto dir_count = r.read_le<std::uint32_t>();
-  const auto fat_count = r.read_le<std::uint32_t>();
-  r.seek(64);
-  const auto minifat_count = r.read_le<std::uint32_t>();
-  r.seek(72);
-  const auto difat_count = r.read_le<std::uint32_t>();
-  if (order != 0xFFFE) return "byte order mark is not FFFE";
-  if (!((major == 3 && shift == 9) || (major == 4 && shift == 12)))
-    return "major version " + std::to_string(major) + " with sector shift " + std::to_string(shift);
-  if (mini_shift != 6) return "mini sector shift " + std::to_string(mini_shift) + " (not 6)";
-  const std::uint64_t sectors = b.size() >> shift;
-  for (const std::uint32_t n : {dir_count, fat_count, minifat_count, difat_count}) {
-    if (n > sectors)
-      return "a sector count of " + std::to_string(n) + " in a file of " + std::to_string(sectors) +
-             " sectors";
-  }
-  return {};
-}
 
 // libolecf follows a stream's sector chain for as many sectors as the stream's size needs and
 // does not notice a chain that comes back to a sector it has already read (it then returns the
@@ -364,32 +267,15 @@ class Reader {
     // Thumbs.db by content: sniff says "thumbsdb" when the directory lay in its first bytes;
     // an "ole2" item is one only if its root holds the thumbnail streams (checked below).
     const bool sniffed = item_.type.name == "thumbsdb";
-    if (const std::string problem = header_problem(item_.bytes); !problem.empty()) {
-      if (sniffed) out_.warn("corrupt", "Thumbs.db compound file header: " + problem);
+    const auto ole = olecf::MemoryFile::open(item_.bytes);
+    if (!ole) {
+      if (sniffed) out_.warn("corrupt", "Thumbs.db " + ole.error().message);
       return;
     }
-    MemoryIo io{item_.bytes};
-    libbfio_handle_t* raw_handle = nullptr;
-    if (libbfio_handle_initialize(&raw_handle, reinterpret_cast<intptr_t*>(&io), io_free, io_clone,
-                                  io_open, io_close, io_read, io_write, io_seek, io_exists,
-                                  io_is_open, io_get_size, LIBBFIO_FLAG_IO_HANDLE_NON_MANAGED,
-                                  nullptr) != 1)
-      throw std::bad_alloc();
-    const std::unique_ptr<libbfio_handle_t, HandleFree> handle(raw_handle);
-    libolecf_file_t* raw_file = nullptr;
-    if (libolecf_file_initialize(&raw_file, nullptr) != 1) throw std::bad_alloc();
     libolecf_error_t* error = nullptr;
-    if (libolecf_file_open_file_io_handle(raw_file, handle.get(), LIBOLECF_OPEN_READ, &error) !=
-        1) {
-      libolecf_file_free(&raw_file, nullptr);
-      const std::string why = message_of(error);
-      if (sniffed) out_.warn("corrupt", "Thumbs.db not readable as an OLE compound file: " + why);
-      return;
-    }
-    const std::unique_ptr<libolecf_file_t, FileFree> file(raw_file);
     libolecf_item_t* raw_root = nullptr;
-    if (libolecf_file_get_root_item(file.get(), &raw_root, &error) != 1) {
-      const std::string why = message_of(error);
+    if (libolecf_file_get_root_item((*ole)->file(), &raw_root, &error) != 1) {
+      const std::string why = olecf::error_message(error);
       if (sniffed) out_.warn("corrupt", "Thumbs.db root storage not readable: " + why);
       return;
     }
@@ -437,7 +323,7 @@ class Reader {
     libolecf_error_t* error = nullptr;
     if (libolecf_item_get_number_of_sub_items(root, &count, &error) != 1) {
       warn_if_thumbs("corrupt",
-                     "Thumbs.db root storage entries not readable: " + message_of(error));
+                     "Thumbs.db root storage entries not readable: " + olecf::error_message(error));
       return;
     }
     for (int i = 0; i < count; ++i) {
@@ -448,7 +334,7 @@ class Reader {
       }
       libolecf_item_t* raw = nullptr;
       if (libolecf_item_get_sub_item(root, i, &raw, &error) != 1) {
-        pending_.push_back("root entry " + std::to_string(i) + ": " + message_of(error));
+        pending_.push_back("root entry " + std::to_string(i) + ": " + olecf::error_message(error));
         continue;
       }
       Item sub(raw);
@@ -487,8 +373,8 @@ class Reader {
     uint32_t size = 0;
     libolecf_error_t* error = nullptr;
     if (libolecf_item_get_size(s.item.get(), &size, &error) != 1) {
-      out_.warn("corrupt",
-                "Thumbs.db stream " + s.name + ": size not readable: " + message_of(error));
+      out_.warn("corrupt", "Thumbs.db stream " + s.name +
+                               ": size not readable: " + olecf::error_message(error));
       return std::nullopt;
     }
     // CFB stores streams uncompressed: a stream larger than the file is a damaged directory.
@@ -502,7 +388,7 @@ class Reader {
     if (size == 0) return data;
     const ssize_t n = libolecf_stream_read_buffer(s.item.get(), data.data(), data.size(), &error);
     if (n < 0) {
-      out_.warn("corrupt", "Thumbs.db stream " + s.name + ": " + message_of(error));
+      out_.warn("corrupt", "Thumbs.db stream " + s.name + ": " + olecf::error_message(error));
       return std::nullopt;
     }
     if (static_cast<std::size_t>(n) < data.size()) {
