@@ -39,6 +39,15 @@ packages=(
   # (p7zip-full), bzip2 and xz write the container test data (testdata/make_containers.sh) and
   # the fuzz seeds (plugins/archive/fuzz/make_corpus.sh)
   libarchive-dev zip p7zip-full bzip2 xz-utils
+  # Windows Search index (plugins/searchindex): Windows.edb is an ESE database read through
+  # libesedb; esedbexport (libesedb-utils) is the reference reader its tests compare against
+  libesedb-dev libesedb-utils
+  # carving (plugins/carve): candidates are validated by decoding (libjpeg-turbo's TurboJPEG API,
+  # libwebp; GIF through libgif-dev above); bench/carve runs the peer carvers PhotoRec (testdisk)
+  # and foremost beside vigil
+  libturbojpeg0-dev libwebp-dev testdisk foremost
+  # scale-out (vigil plan/merge): the Slurm test starts a single-node slurmctld/slurmd with munge
+  slurm-wlm munge
 )
 
 missing=()
