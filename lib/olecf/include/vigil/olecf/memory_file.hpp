@@ -1,7 +1,6 @@
 // OLE compound files ([MS-CFB], https://learn.microsoft.com/openspecs/windows_protocols/ms-cfb)
-// opened by libolecf from bytes in memory, for the extractors that read them (documents,
-// thumbsdb). Written here because libolecf reads only through libbfio handles and Debian ships
-// no handle over memory; and because libolecf 20181231 sizes its allocation tables from the
+// opened by libolecf from bytes in memory (through lib/bfio's memory handle), for the extractors
+// that read them (documents, thumbsdb). libolecf 20181231 sizes its allocation tables from the
 // header's sector counts alone (fuzzing found 8 GB allocations for 6 KB files), so the header
 // is checked against the file first.
 #pragma once
@@ -13,6 +12,7 @@
 #include <span>
 #include <string>
 
+#include "vigil/bfio/memory_handle.hpp"
 #include "vigil/core/result.hpp"
 
 namespace vigil::olecf {
@@ -36,17 +36,9 @@ class MemoryFile {
 
   [[nodiscard]] libolecf_file_t* file() const { return file_; }
 
-  // The state behind the libbfio callbacks (public for them; not for callers).
-  struct Io {
-    std::span<const std::uint8_t> bytes;
-    std::uint64_t pos = 0;
-    bool open = false;
-  };
-
  private:
-  explicit MemoryFile(std::span<const std::uint8_t> bytes) : io_{bytes} {}
-  Io io_;
-  libbfio_handle_t* handle_ = nullptr;
+  explicit MemoryFile(std::span<const std::uint8_t> bytes) : handle_(bytes) {}
+  bfio::MemoryHandle handle_;
   libolecf_file_t* file_ = nullptr;
 };
 
