@@ -42,10 +42,10 @@ packages=(
   # Windows Search index (plugins/searchindex): Windows.edb is an ESE database read through
   # libesedb; esedbexport (libesedb-utils) is the reference reader its tests compare against
   libesedb-dev libesedb-utils
-  # carving (plugins/carve): candidates are validated by decoding (libjpeg-turbo's TurboJPEG API,
-  # libwebp; GIF through libgif-dev above); bench/carve runs the peer carvers PhotoRec (testdisk)
-  # and foremost beside vigil
-  libturbojpeg0-dev libwebp-dev testdisk foremost
+  # carving (plugins/carve): candidates are validated by decoding (libjpeg-turbo's libjpeg API,
+  # libjpeg62-turbo-dev, which reports where a decode stops; libwebp; GIF through libgif-dev
+  # above); bench/carve runs the peer carvers PhotoRec (testdisk) and foremost beside vigil
+  libturbojpeg0-dev libjpeg62-turbo-dev libwebp-dev testdisk foremost
   # scale-out (vigil plan/merge): the Slurm test starts a single-node slurmctld/slurmd with munge
   slurm-wlm munge
 )

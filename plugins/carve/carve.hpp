@@ -11,6 +11,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vigil/extract/extractor.hpp"
 
@@ -59,15 +60,53 @@ struct Limits {
   // Bytes that failed validations may read in total, per span: fixed + factor x span size.
   std::uint64_t work_fixed = 64ULL << 20;
   std::uint64_t work_factor = 16;
+
+  // Validation by decoding (JPEG: libjpeg-turbo at 1/8 scale; GIF: giflib; WebP: libwebp). A
+  // candidate that passes the structure check counts only when it decodes; one that decodes in
+  // part is partial. false: structure only (the cheap first gate).
+  bool decode = true;
+  // A header claiming more pixels than this is not decoded (no allocation is attempted): the
+  // picture is carved as partial with a "limit" warning. Also bounds the decoders' memory.
+  std::uint64_t max_decode_pixels = 1ULL << 28;
+  // Memory a decoder may allocate for one picture (a progressive JPEG keeps every coefficient,
+  // lossless WebP the whole ARGB picture); an estimate above it is treated as max_decode_pixels.
+  std::uint64_t max_decode_memory = 256ULL << 20;
+
+  // Bifragment gap carving of JPEGs (Garfinkel, DFRWS 2007): fragment ends and gap ends lie on
+  // multiples of `fragment_alignment` in ABSOLUTE offsets (base_offset + position): 512 for
+  // sectors, or the cluster size when the caller knows clusters are aligned to it. 0 disables
+  // gap carving.
+  std::uint32_t fragment_alignment = 512;
+  std::uint64_t max_gap = 8ULL << 20;  // the largest gap searched after the break point
+  std::uint32_t max_gap_decodes = 64;  // trial decodes of concatenations per broken JPEG
+};
+
+// One contiguous run of a carved picture in the evidence: absolute (base_offset + position).
+struct Fragment {
+  std::uint64_t offset;
+  std::uint64_t length;
 };
 
 struct Carved {
   Format format;
-  std::uint64_t offset;                 // base_offset + position in the span
-  std::span<const std::uint8_t> bytes;  // the carved picture (or its valid part)
-  bool partial;                         // structure ends early, or cut by the format's limit
-  bool size_limited;                    // cut by Limits::max_bytes
-  std::string_view reason;              // where the structure ended early, when partial
+  std::uint64_t offset;  // base_offset + position in the span (the first fragment's start)
+  // The carved picture (or its valid part). For a contiguous picture it points into the span;
+  // for a reassembled JPEG at an owned buffer (the fragments concatenated). Valid only during
+  // the Sink::carved call: copy what you keep.
+  std::span<const std::uint8_t> bytes;
+  bool partial;             // structure or decoding ends early, or cut by the format's limit
+  bool size_limited;        // cut by Limits::max_bytes
+  std::string_view reason;  // why it is partial (valid only during the sink call)
+  // Where the picture lies in the evidence, in order: one entry for a contiguous picture, two
+  // for a reassembled bifragment JPEG. Sum of lengths == bytes.size().
+  std::vector<Fragment> fragments;
+  // Decoding: true when the decoder ran over the whole picture without an error or warning.
+  bool decoded = false;
+  // When decoding stopped early: the absolute offset in the evidence where the decoder gave up
+  // (approximate: the decoder's read position at its first error); 0 otherwise.
+  std::uint64_t decode_stopped_at = 0;
+  std::uint32_t width = 0;  // from the header (0 when unknown)
+  std::uint32_t height = 0;
 };
 
 struct Stats {
@@ -75,8 +114,13 @@ struct Stats {
   std::uint64_t rejected = 0;    // candidates the validator refused
   std::uint64_t carved = 0;      // pictures handed to the sink (partial ones included)
   std::uint64_t partial = 0;
-  std::uint64_t skipped = 0;  // candidates inside a picture already carved
-  bool stopped = false;       // a limit, the sink or the stop token ended the search early
+  std::uint64_t skipped = 0;          // candidates inside a picture already carved
+  std::uint64_t decode_rejected = 0;  // structurally valid, but nothing of it decodes
+  std::uint64_t decode_partial = 0;   // decodes only in part (counted in partial too)
+  std::uint64_t reassembled = 0;      // bifragment JPEGs put back together
+  std::uint64_t gap_searches = 0;     // broken JPEGs whose continuation was searched for
+  std::uint64_t limits_reached = 0;   // "limit" warnings given
+  bool stopped = false;               // a limit, the sink or the stop token ended the search early
 };
 
 class Sink {
@@ -88,12 +132,23 @@ class Sink {
   virtual void warn(std::string code, std::string message) = 0;
 };
 
-// Searches every byte offset of `data` for the five formats' signatures (memchr per first
-// byte), validates each candidate, and hands the pictures to the sink in offset order. Pictures
-// never overlap: candidates inside an accepted picture are skipped (an EXIF thumbnail inside a
-// carved JPEG is the exif extractor's). Offsets given to the sink are base_offset + position.
+// Searches every byte offset of `data` for the five formats' signatures, validates each
+// candidate (structure, then decoding), and hands the pictures to the sink in offset order.
+// Pictures never overlap: candidates inside an accepted picture are skipped (an EXIF thumbnail
+// inside a carved JPEG is the exif extractor's). Offsets given to the sink are base_offset +
+// position. Thread-safe: no shared mutable state; run one call per window on each core.
 Stats carve_span(std::span<const std::uint8_t> data, std::uint64_t base_offset,
                  const Limits& limits, Sink& sink, std::stop_token stop = {});
+
+// The same, for one window of a larger run: signatures may START only in the first
+// `search_len` bytes of `data`; the bytes after are look-ahead, read only to validate pictures
+// that start inside and to search for a JPEG's second fragment. Cutting a run into windows
+// [k*W, k*W + W + lookahead) with search_len W carves every picture exactly once (a picture
+// longer than its window's look-ahead is cut there as partial, so make the look-ahead at least
+// the largest carve). search_len > data.size() means the whole span.
+Stats carve_span(std::span<const std::uint8_t> data, std::size_t search_len,
+                 std::uint64_t base_offset, const Limits& limits, Sink& sink,
+                 std::stop_token stop = {});
 
 }  // namespace carve
 }  // namespace vigil::plugins

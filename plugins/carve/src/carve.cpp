@@ -14,9 +14,56 @@ namespace {
 
 using Span = std::span<const std::uint8_t>;
 
+// The formats' first two bytes: FF D8 (JPEG SOI), 89 'P' (PNG), "GI" (GIF), "BM" (BMP) and "RI"
+// (RIFF, for WebP). A candidate is a position where one of these pairs starts.
 constexpr std::array<std::uint8_t, kFormats> kFirstByte = {0xFF, 0x89, 'G', 'B', 'R'};
+constexpr std::array<std::uint8_t, kFormats> kSecondByte = {0xD8, 'P', 'I', 'M', 'I'};
 
-// The full signature at p (the first byte is already known to match).
+// The format whose pair starts at p (p + 1 < n), or kFormats.
+std::size_t pair_format(const std::uint8_t* b) {
+  for (std::size_t k = 0; k < kFormats; ++k) {
+    if (b[0] == kFirstByte[k] && b[1] == kSecondByte[k]) return k;
+  }
+  return kFormats;
+}
+
+// One pass over the bytes, 16 at a time: every position is compared against the five pairs at
+// once (GCC/Clang vector extensions: SSE2 on x86-64, NEON on ARM, no intrinsics), and only a
+// block holding a pair is looked at byte by byte. On random bytes a pair occurs every ~13,000
+// bytes, so the loop runs at memory speed, instead of stopping at every first byte (~every 51
+// bytes for five first bytes).
+using V16 = std::uint8_t __attribute__((vector_size(16)));
+
+// The first position p in [from, end) with a pair at p; `end` when none. Needs end < n (the
+// second byte of a pair is read).
+std::size_t next_pair(const std::uint8_t* d, std::size_t n, std::size_t from, std::size_t end) {
+  std::size_t p = from;
+  while (p < end && p + 17 <= n) {
+    V16 a;
+    V16 b;
+    std::memcpy(&a, d + p, 16);
+    std::memcpy(&b, d + p + 1, 16);
+    const auto m = ((a == 0xFF) & (b == 0xD8)) | ((a == 0x89) & (b == 'P')) |
+                   ((a == 'G') & (b == 'I')) | ((a == 'B') & (b == 'M')) |
+                   ((a == 'R') & (b == 'I'));
+    std::uint64_t lanes[2];
+    std::memcpy(lanes, &m, 16);
+    if ((lanes[0] | lanes[1]) != 0) {
+      // Matching bytes are 0xFF in the mask: the lowest one is the first pair in the block.
+      const std::size_t j = lanes[0] != 0
+                                ? static_cast<std::size_t>(__builtin_ctzll(lanes[0])) / 8
+                                : 8 + static_cast<std::size_t>(__builtin_ctzll(lanes[1])) / 8;
+      return std::min(p + j, end);
+    }
+    p += 16;
+  }
+  for (; p < end && p + 1 < n; ++p) {
+    if (pair_format(d + p) < kFormats) return p;
+  }
+  return end;
+}
+
+// The full signature at p (the first two bytes are already known to match).
 bool signature_at(Format f, Span d, std::size_t p) {
   const std::size_t left = d.size() - p;
   const std::uint8_t* b = d.data() + p;
@@ -46,26 +93,32 @@ std::string where(Format f, std::uint64_t offset, std::uint64_t length) {
 
 Stats carve_span(Span data, std::uint64_t base_offset, const Limits& limits, Sink& sink,
                  std::stop_token stop) {
+  return carve_span(data, data.size(), base_offset, limits, sink, stop);
+}
+
+Stats carve_span(Span data, std::size_t search_len, std::uint64_t base_offset, const Limits& limits,
+                 Sink& sink, std::stop_token stop) {
   Stats st;
   const std::size_t n = data.size();
   const std::uint8_t* d = data.data();
-  auto find = [&](std::size_t k, std::size_t from) -> std::size_t {
-    if (from >= n) return n;
-    const void* q = std::memchr(d + from, kFirstByte[k], n - from);
-    return q == nullptr ? n : static_cast<std::size_t>(static_cast<const std::uint8_t*>(q) - d);
-  };
-  std::array<std::size_t, kFormats> next{};
-  for (std::size_t k = 0; k < kFormats; ++k) next[k] = find(k, 0);
+  // Signatures start in [0, search_end); a pair needs its second byte, so p + 1 < n.
+  const std::size_t search_end = n == 0 ? 0 : std::min(search_len, n - 1);
   const std::uint64_t work_budget = limits.work_fixed + limits.work_factor * std::uint64_t{n};
   std::uint64_t work = 0;
+  auto limit_warning = [&](std::string message) {
+    ++st.limits_reached;
+    sink.warn("limit", std::move(message));
+  };
+  std::size_t pos = 0;
   for (;;) {
-    const auto it = std::min_element(next.begin(), next.end());
-    const std::size_t pos = *it;
-    if (pos >= n) break;
-    const auto k = static_cast<std::size_t>(it - next.begin());
-    *it = find(k, pos + 1);
+    pos = next_pair(d, n, pos, search_end);
+    if (pos >= search_end) break;
+    const std::size_t k = pair_format(d + pos);
     const auto f = static_cast<Format>(k);
-    if (!signature_at(f, data, pos)) continue;
+    if (k >= kFormats || !signature_at(f, data, pos)) {
+      ++pos;
+      continue;
+    }
     if (stop.stop_requested()) {
       st.stopped = true;
       break;
@@ -78,42 +131,39 @@ Stats carve_span(Span data, std::uint64_t base_offset, const Limits& limits, Sin
       ++st.rejected;
       work += std::max<std::size_t>(v.walked, 1);
       if (work > work_budget) {
-        sink.warn("limit", "carving stopped at offset " + std::to_string(base_offset + pos) +
-                               ": failed validations read " + std::to_string(work) +
-                               " bytes (budget " + std::to_string(work_budget) + ")");
+        limit_warning("carving stopped at offset " + std::to_string(base_offset + pos) +
+                      ": failed validations read " + std::to_string(work) + " bytes (budget " +
+                      std::to_string(work_budget) + ")");
         st.stopped = true;
         break;
       }
+      ++pos;
       continue;
     }
     const bool size_limited = v.verdict == Verdict::kTruncated && v.at_end && span_len < n - pos;
     const bool partial = v.verdict == Verdict::kTruncated;
     const std::uint64_t offset = base_offset + pos;
     if (size_limited) {
-      sink.warn("limit", where(f, offset, v.length) + ": cut at the largest " +
-                             std::string(format_name(f)) + " carve (" + std::to_string(cap) +
-                             " bytes)");
+      limit_warning(where(f, offset, v.length) + ": cut at the largest " +
+                    std::string(format_name(f)) + " carve (" + std::to_string(cap) + " bytes)");
     } else if (partial) {
       sink.warn("truncated",
                 where(f, offset, v.length) + ": " + std::string(v.reason) + "; carved as partial");
     }
     ++st.carved;
     st.partial += partial ? 1 : 0;
-    const Carved c{f, offset, data.subspan(pos, v.length), partial, size_limited, v.reason};
+    Carved c{f, offset, data.subspan(pos, v.length), partial, size_limited, v.reason, {}};
+    c.fragments.push_back({offset, v.length});
     if (!sink.carved(c)) {
       st.stopped = true;
       break;
     }
-    // No overlap: every search resumes after the accepted picture.
-    const std::size_t end = pos + v.length;
-    for (std::size_t j = 0; j < kFormats; ++j) {
-      if (next[j] < end) next[j] = find(j, end);
-    }
+    // No overlap: the search resumes after the accepted picture.
+    pos += v.length;
     if (st.carved >= limits.max_items) {
-      if (std::any_of(next.begin(), next.end(), [&](std::size_t x) { return x < n; })) {
-        sink.warn("limit", "carving stopped at offset " + std::to_string(base_offset + end) + ": " +
-                               std::to_string(limits.max_items) +
-                               " pictures carved (the per-item limit)");
+      if (next_pair(d, n, pos, search_end) < search_end) {
+        limit_warning("carving stopped at offset " + std::to_string(base_offset + pos) + ": " +
+                      std::to_string(limits.max_items) + " pictures carved (the per-item limit)");
         st.stopped = true;
       }
       break;
