@@ -6,8 +6,11 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "carve/carve.hpp"
+#include "decode.hpp"
 
 namespace vigil::plugins::carve {
 namespace {
@@ -89,6 +92,291 @@ std::string where(Format f, std::uint64_t offset, std::uint64_t length) {
   return std::string(format_name(f)) + "@" + std::to_string(offset) + "+" + std::to_string(length);
 }
 
+// --- Bifragment gap carving of JPEGs (Garfinkel, "Carving contiguous and fragmented files with
+// fast object validation", DFRWS 2007; the DFRWS 2006/2007 forensic challenges). A JPEG whose
+// decode stops inside its scan data is taken to be the first fragment, broken at an aligned
+// boundary b at or before the first bad block; the second fragment starts at an aligned boundary
+// c after a gap and runs to an EOI. Candidate pairs are validated by decoding the two segments
+// as one (no copy); the first whole decode wins.
+
+// A block of entropy-coded data is never a run of one byte value (a wiped or zeroed sector) nor
+// all printable text: such a block is where another file's bytes begin.
+bool foreign_block(const std::uint8_t* b, std::size_t len) {
+  if (len == 0) return false;
+  bool same = true;
+  bool text = true;
+  for (std::size_t i = 0; i < len; ++i) {
+    same = same && b[i] == b[0];
+    const std::uint8_t c = b[i];
+    text = text && ((c >= 0x20 && c < 0x7F) || c == '\n' || c == '\r' || c == '\t');
+    if (!same && !text) return false;
+  }
+  return true;
+}
+
+// A segment that may stand between the scans of a progressive JPEG (T.81 B.2.4, B.2.3), checked
+// in full so that a false marker in random bytes is not jumped over: DHT (tables that exactly
+// fill it), DQT (whole tables), DRI (length 4) and SOS (1-4 components).
+bool between_scans_segment(Span d, std::size_t i, std::uint8_t m, std::size_t len) {
+  const std::size_t start = i + 4;
+  if (len < 2 || start + len - 2 > d.size()) return false;
+  const std::size_t end = start + len - 2;
+  switch (m) {
+    case 0xC4: {  // DHT: Tc/Th, 16 counts, the symbols; repeated
+      std::size_t p = start;
+      if (p == end) return false;
+      while (p < end) {
+        if (end - p < 17 || (d[p] >> 4) > 1 || (d[p] & 0x0F) > 3) return false;
+        std::size_t symbols = 0;
+        for (std::size_t k = 1; k <= 16; ++k) symbols += d[p + k];
+        if (symbols == 0 || symbols > 256 || end - p - 17 < symbols) return false;
+        p += 17 + symbols;
+      }
+      return p == end;
+    }
+    case 0xDB: {  // DQT: Pq/Tq, 64 or 128 bytes; repeated
+      std::size_t p = start;
+      if (p == end) return false;
+      while (p < end) {
+        if ((d[p] >> 4) > 1 || (d[p] & 0x0F) > 3) return false;
+        const std::size_t table = (d[p] >> 4) == 0 ? 64 : 128;
+        if (end - p < 1 + table) return false;
+        p += 1 + table;
+      }
+      return p == end;
+    }
+    case 0xDD:  // DRI
+      return len == 4;
+    case 0xDA: {  // SOS: Ns, 2 bytes per component, Ss, Se, Ah/Al
+      const std::size_t ns = d[start];
+      return ns >= 1 && ns <= 4 && len == 6 + 2 * ns;
+    }
+    default:
+      return false;
+  }
+}
+
+// Whether entropy-coded data could continue at c: walks scan data from c (T.81 B.1.1.5: 0xFF is
+// followed by 0x00 stuffing or RSTn) and the segments a progressive JPEG puts between scans
+// (between_scans_segment), up to an EOI. Returns the end of the EOI, or 0.
+// `budget` counts bytes read across calls, bounding the work of one gap search.
+// `straight` is set to where the walk first left scan data (a table segment jumped over): a
+// walk from any c' in (c, straight) meets the same bytes, so it ends the same way.
+std::size_t continuation_end(Span d, std::size_t c, std::size_t limit, std::uint64_t& budget,
+                             std::size_t& fail_at, std::size_t& straight) {
+  std::size_t p = c;
+  straight = ~std::size_t{0};
+  const std::size_t n = std::min(limit, d.size());
+  while (p < n) {
+    const void* q = std::memchr(d.data() + p, 0xFF, n - p);
+    if (q == nullptr) break;
+    const auto i = static_cast<std::size_t>(static_cast<const std::uint8_t*>(q) - d.data());
+    const std::size_t read = i + 2 - p;
+    if (budget < read) {
+      budget = 0;
+      return 0;
+    }
+    budget -= read;
+    if (i + 1 >= n) break;
+    const std::uint8_t m = d[i + 1];
+    if (m == 0x00 || (m >= 0xD0 && m <= 0xD7) || m == 0xFF) {
+      p = i + (m == 0xFF ? 1 : 2);
+      continue;
+    }
+    if (m == 0xD9) return i + 2;
+    if (i + 4 > n) break;
+    const std::size_t len = (std::size_t{d[i + 2]} << 8) | d[i + 3];
+    if (!between_scans_segment(d, i, m, len)) {
+      fail_at = i + 2;
+      return 0;
+    }
+    straight = std::min(straight, i);
+    p = i + 2 + len;  // after SOS this is the scan data again
+  }
+  return 0;
+}
+
+struct Reassembly {
+  std::size_t break_at = 0;  // end of the first fragment (span position)
+  std::size_t resume = 0;    // start of the second
+  std::size_t end = 0;       // end of the second (after EOI)
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  bool found = false;
+  bool work_limited = false;  // stopped at max_gap_decodes (or the byte budget)
+  bool gap_limited = false;   // the span went on past max_gap after the break
+};
+
+constexpr std::size_t kMaxBreakCandidates = 8;  // aligned boundaries tried around the bad point
+constexpr std::size_t kBreakMargin = 2048;      // how far after the decoder's stop a break may be
+
+Reassembly gap_carve(Span d, std::size_t pos, std::size_t scan_start, std::size_t first_bad,
+                     std::uint64_t base_offset, std::size_t cap, const Limits& limits) {
+  Reassembly r;
+  const std::uint64_t a = limits.fragment_alignment;
+  if (a == 0 || first_bad <= scan_start + 16) return r;
+  const std::size_t n = d.size();
+  // Aligned (absolute) boundaries in the span: position x with (base_offset + x) % a == 0.
+  constexpr std::size_t kNone = ~std::size_t{0};
+  auto align_down = [&](std::size_t x) -> std::size_t {
+    const auto rem = static_cast<std::size_t>((base_offset + x) % a);
+    return rem <= x ? x - rem : kNone;
+  };
+  auto align_up = [&](std::size_t x) -> std::size_t {
+    const std::uint64_t rem = (base_offset + x) % a;
+    return rem == 0 ? x : x + static_cast<std::size_t>(a - rem);
+  };
+  const std::size_t block = static_cast<std::size_t>(std::min<std::uint64_t>(a, 512));
+  // The first foreign block after the scan start moves the bad point back to where the gap
+  // begins (text, zeros: the decoder may run over them without an error).
+  // Such a block is taken as the exact start of the gap (entropy-coded data never looks so).
+  std::vector<std::size_t> breaks;  // span positions, nearest the bad point first
+  for (std::size_t x = align_up(pos + scan_start); x + block <= n && x < pos + first_bad; x += a) {
+    if (foreign_block(d.data() + x, block)) {
+      if (x > pos + scan_start + 16) breaks.push_back(x);
+      first_bad = x - pos;
+      break;
+    }
+  }
+  // The decoder notices corrupt data late (at a false marker, an impossible code), or up to an
+  // MCU early (libjpeg-turbo rewinds to the start of the MCU it could not finish): the break is
+  // one of the aligned boundaries around where it stopped, nearest first, alternately after and
+  // before it.
+  if (breaks.empty()) {
+    const std::size_t stop = pos + first_bad;
+    std::size_t up = align_up(stop);
+    std::size_t down = align_down(stop);
+    if (down == up) up += a;
+    const std::size_t lowest = pos + scan_start + 16;
+    const std::size_t highest = std::min(n, stop + kBreakMargin);
+    while (breaks.size() < kMaxBreakCandidates) {
+      const bool up_ok = up <= highest;
+      const bool down_ok = down != kNone && down > lowest;
+      if (!up_ok && !down_ok) break;
+      if (up_ok) {
+        breaks.push_back(up);
+        up += a;
+      }
+      if (down_ok && breaks.size() < kMaxBreakCandidates) {
+        breaks.push_back(down);
+        down = down >= a ? down - a : kNone;
+      }
+    }
+  }
+  // Nearest first: a late detection stops a little after the break, a rewound MCU a little
+  // before it.
+  std::stable_sort(breaks.begin(), breaks.end(), [&](std::size_t x, std::size_t y) {
+    const std::size_t stop = pos + first_bad;
+    const std::size_t dx = x > stop ? x - stop : stop - x;
+    const std::size_t dy = y > stop ? y - stop : stop - y;
+    return dx < dy;
+  });
+  if (breaks.empty()) return r;
+  const std::size_t lowest_break = *std::min_element(breaks.begin(), breaks.end());
+  const std::size_t highest_break = *std::max_element(breaks.begin(), breaks.end());
+  // Bytes the continuation walks may read: the gap twice and the largest carve twice.
+  std::uint64_t walk_budget = 2 * limits.max_gap + 2 * std::uint64_t{cap};
+  const std::size_t c_end =
+      static_cast<std::size_t>(std::min<std::uint64_t>(n, highest_break + limits.max_gap + 1));
+  r.gap_limited = c_end < n;
+  // Continuation candidates (c, end of its EOI), in offset order. A walk from c that runs
+  // through scan data covers every later c' it passes: they end at the same EOI (or fail at the
+  // same point), so each byte is walked about once.
+  struct Candidate {
+    std::size_t c;
+    std::size_t eoi;
+  };
+  std::vector<Candidate> candidates;
+  std::size_t memo_from = 0;
+  std::size_t memo_until = 0;
+  std::size_t memo_eoi = 0;
+  for (std::size_t c = lowest_break + a; c < c_end && c + block <= n; c += a) {
+    if (foreign_block(d.data() + c, block)) continue;
+    std::size_t eoi = 0;
+    if (c > memo_from && c < memo_until) {
+      eoi = memo_eoi;
+    } else {
+      std::size_t fail_at = c + block;
+      std::size_t straight = 0;
+      eoi = continuation_end(d, c, n, walk_budget, fail_at, straight);
+      if (walk_budget == 0) {
+        r.work_limited = true;
+        break;
+      }
+      // A second fragment holds no foreign block (zeros, text) either: such a block inside
+      // means c is still in the gap.
+      for (std::size_t x = c + a; eoi != 0 && x + block <= eoi; x += a) {
+        if (foreign_block(d.data() + x, block)) {
+          fail_at = x + block;
+          eoi = 0;
+        }
+      }
+      memo_from = c;
+      memo_until = std::min(eoi != 0 ? eoi : fail_at, straight);
+      memo_eoi = eoi;
+    }
+    if (eoi != 0) candidates.push_back({c, eoi});
+  }
+  // Trials: the break nearest the bad point first; for each, the first few candidates of each
+  // EOI (the second fragment starts at the first aligned block after the gap; later blocks of
+  // the same run are inside it). A decode that passes is not proof: a few hundred bytes of gap
+  // decoded as garbage can make up for as many bytes of picture skipped. So the pairs around
+  // the first one that passes are tried too, and the smoothest passing picture wins
+  // (DecodeResult::roughness).
+  constexpr std::size_t kPerEoi = 8;
+  constexpr std::size_t kNeighbours = 6;  // aligned blocks either side of the first pass
+  std::uint32_t decodes = 0;
+  double best = 0;
+  auto trial = [&](std::size_t b, const Candidate& cand) {
+    const std::size_t len1 = b - pos;
+    const std::size_t len2 = cand.eoi - cand.c;
+    if (len1 + len2 > cap || decodes >= limits.max_gap_decodes) return;
+    ++decodes;
+    const auto dr = detail::decode_jpeg(d.subspan(pos, len1), d.subspan(cand.c, len2), limits);
+    if (dr.outcome != detail::Decoded::kOk || dr.stopped_at != len1 + len2) return;
+    if (r.found && dr.roughness >= best) return;
+    best = dr.roughness;
+    r.break_at = b;
+    r.resume = cand.c;
+    r.end = cand.eoi;
+    r.width = dr.width;
+    r.height = dr.height;
+    r.found = true;
+  };
+  for (const std::size_t b : breaks) {
+    std::size_t group_eoi = 0;
+    std::size_t in_group = 0;
+    for (const Candidate& cand : candidates) {
+      if (cand.c <= b) continue;
+      if (cand.eoi != group_eoi) {
+        group_eoi = cand.eoi;
+        in_group = 0;
+      }
+      if (++in_group > kPerEoi) continue;
+      trial(b, cand);
+      if (r.found) break;
+      if (decodes >= limits.max_gap_decodes) {
+        r.work_limited = true;
+        return r;
+      }
+    }
+    if (r.found) break;
+  }
+  if (!r.found) return r;
+  const std::size_t b0 = r.break_at;
+  const std::size_t c0 = r.resume;
+  const std::size_t near = kNeighbours * a;
+  for (const std::size_t b : breaks) {
+    if (b + near < b0 || b > b0 + near) continue;
+    for (const Candidate& cand : candidates) {
+      if (cand.eoi != r.end || cand.c <= b || cand.c + near < c0 || cand.c > c0 + near) continue;
+      if (b == b0 && cand.c == c0) continue;
+      trial(b, cand);
+    }
+  }
+  return r;
+}
+
 }  // namespace
 
 Stats carve_span(Span data, std::uint64_t base_offset, const Limits& limits, Sink& sink,
@@ -109,10 +397,22 @@ Stats carve_span(Span data, std::size_t search_len, std::uint64_t base_offset, c
     ++st.limits_reached;
     sink.warn("limit", std::move(message));
   };
+  // Second fragments of reassembled JPEGs: no candidate starts inside one.
+  std::vector<std::pair<std::size_t, std::size_t>> claims;
   std::size_t pos = 0;
   for (;;) {
     pos = next_pair(d, n, pos, search_end);
     if (pos >= search_end) break;
+    if (!claims.empty()) {
+      const auto inside = std::find_if(claims.begin(), claims.end(), [&](const auto& cl) {
+        return pos >= cl.first && pos < cl.second;
+      });
+      if (inside != claims.end()) {
+        ++st.skipped;
+        pos = inside->second;
+        continue;
+      }
+    }
     const std::size_t k = pair_format(d + pos);
     const auto f = static_cast<Format>(k);
     if (k >= kFormats || !signature_at(f, data, pos)) {
@@ -141,25 +441,97 @@ Stats carve_span(Span data, std::size_t search_len, std::uint64_t base_offset, c
       continue;
     }
     const bool size_limited = v.verdict == Verdict::kTruncated && v.at_end && span_len < n - pos;
-    const bool partial = v.verdict == Verdict::kTruncated;
+    bool partial = v.verdict == Verdict::kTruncated;
     const std::uint64_t offset = base_offset + pos;
+    Carved c{f, offset, data.subspan(pos, v.length), partial, size_limited, v.reason, {}};
+    c.fragments.push_back({offset, v.length});
+    std::string reason(v.reason);
+    std::vector<std::uint8_t> joined;  // the reassembled JPEG
+    std::size_t resume = pos + v.length;
+    if (limits.decode && (f == Format::kJpeg || f == Format::kGif || f == Format::kWebp)) {
+      const Span picture = data.subspan(pos, v.length);
+      const detail::DecodeResult dr = f == Format::kJpeg  ? detail::decode_jpeg(picture, {}, limits)
+                                      : f == Format::kGif ? detail::decode_gif(picture, limits)
+                                                          : detail::decode_webp(picture, limits);
+      c.width = dr.width;
+      c.height = dr.height;
+      if (dr.outcome == detail::Decoded::kOk) {
+        c.decoded = true;
+      } else if (dr.outcome == detail::Decoded::kTooLarge) {
+        partial = true;
+        reason = dr.message;
+        limit_warning(where(f, offset, v.length) + ": " + dr.message + " (" +
+                      std::to_string(limits.max_decode_pixels) + " pixels, " +
+                      std::to_string(limits.max_decode_memory) + " bytes); carved as partial");
+      } else {
+        // A JPEG broken inside its scan data: look for its second fragment.
+        detail::DecodeResult whole = dr;
+        bool reassembled = false;
+        if (f == Format::kJpeg && dr.outcome == detail::Decoded::kPartial && !size_limited &&
+            limits.fragment_alignment > 0) {
+          ++st.gap_searches;
+          const Reassembly ra =
+              gap_carve(data, pos, dr.scan_start, dr.stopped_at, base_offset, span_len, limits);
+          if (ra.found) {
+            reassembled = true;
+            const std::size_t len1 = ra.break_at - pos;
+            const std::size_t len2 = ra.end - ra.resume;
+            joined.reserve(len1 + len2);
+            joined.assign(d + pos, d + ra.break_at);
+            joined.insert(joined.end(), d + ra.resume, d + ra.end);
+            c.bytes = joined;
+            c.fragments = {{offset, len1}, {base_offset + ra.resume, len2}};
+            c.decoded = true;
+            partial = false;
+            resume = ra.break_at;  // the gap is searched too; the second fragment is not
+            claims.push_back({ra.resume, ra.end});
+            ++st.reassembled;
+          } else if (ra.work_limited) {
+            limit_warning(where(f, offset, v.length) +
+                          ": the search for a second fragment "
+                          "stopped at its work limit (" +
+                          std::to_string(limits.max_gap_decodes) + " trial decodes)");
+          }
+        }
+        if (!reassembled && dr.outcome == detail::Decoded::kFailed) {
+          ++st.rejected;
+          ++st.decode_rejected;
+          work += v.length;
+          ++pos;
+          continue;
+        }
+        if (!reassembled) {
+          partial = true;
+          ++st.decode_partial;
+          c.decode_stopped_at = offset + whole.stopped_at;
+          reason = "decoding stopped at offset " + std::to_string(c.decode_stopped_at) + ": " +
+                   whole.message;
+          // Bytes that end early are "truncated" (as without decoding); a structure that is
+          // whole but does not decode is "corrupt".
+          sink.warn(v.verdict == Verdict::kTruncated ? "truncated" : "corrupt",
+                    where(f, offset, v.length) + ": " + std::string(v.reason) + "; " + reason +
+                        "; carved as partial");
+        }
+      }
+    }
     if (size_limited) {
       limit_warning(where(f, offset, v.length) + ": cut at the largest " +
                     std::string(format_name(f)) + " carve (" + std::to_string(cap) + " bytes)");
-    } else if (partial) {
+    } else if (v.verdict == Verdict::kTruncated && partial && c.decode_stopped_at == 0) {
       sink.warn("truncated",
                 where(f, offset, v.length) + ": " + std::string(v.reason) + "; carved as partial");
     }
+    c.partial = partial;
+    c.reason = partial ? std::string_view(reason) : std::string_view();
     ++st.carved;
     st.partial += partial ? 1 : 0;
-    Carved c{f, offset, data.subspan(pos, v.length), partial, size_limited, v.reason, {}};
-    c.fragments.push_back({offset, v.length});
     if (!sink.carved(c)) {
       st.stopped = true;
       break;
     }
-    // No overlap: the search resumes after the accepted picture.
-    pos += v.length;
+    // No overlap: the search resumes after the accepted picture (after a reassembled JPEG's
+    // first fragment, skipping its second).
+    pos = resume;
     if (st.carved >= limits.max_items) {
       if (next_pair(d, n, pos, search_end) < search_end) {
         limit_warning("carving stopped at offset " + std::to_string(base_offset + pos) + ": " +
@@ -184,8 +556,15 @@ class ChildSink final : public carve::Sink {
   bool carved(const carve::Carved& c) override {
     extract::Child child;
     child.layer = "carve";
-    child.locator = std::string(carve::format_name(c.format)) + "@" + std::to_string(c.offset) +
-                    "+" + std::to_string(c.bytes.size());
+    // <type>@<offset>+<length>; a reassembled JPEG names both fragments:
+    // jpeg@<offset1>+<length1>,<offset2>+<length2>.
+    child.locator = std::string(carve::format_name(c.format)) + "@";
+    for (std::size_t i = 0; i < c.fragments.size(); ++i) {
+      if (i > 0) child.locator += ',';
+      child.locator += std::to_string(c.fragments[i].offset);
+      child.locator += '+';
+      child.locator += std::to_string(c.fragments[i].length);
+    }
     child.declared_size = c.bytes.size();
     child.offset = c.offset;
     child.has_offset = true;
@@ -204,17 +583,19 @@ class ChildSink final : public carve::Sink {
 class CarveExtractor final : public extract::Extractor {
  public:
   [[nodiscard]] std::string_view name() const override { return "carve"; }
-  [[nodiscard]] std::string_view version() const override { return "1.0"; }
+  [[nodiscard]] std::string_view version() const override { return "2.0"; }
   [[nodiscard]] std::vector<std::string_view> input_types() const override { return {"unknown"}; }
   [[nodiscard]] std::string_view outputs() const override {
-    return "JPEG, PNG, GIF, BMP and WebP pictures found at any byte offset (children, layer carve, "
-           "locator <type>@<offset>+<length>); records: carve_candidates, carve_rejected, "
-           "carved, carved_partial";
+    return "JPEG, PNG, GIF, BMP and WebP pictures found at any byte offset, JPEG, GIF and WebP "
+           "validated by decoding, bifragment JPEGs reassembled (children, layer carve, locator "
+           "<type>@<offset>+<length>[,<offset2>+<length2>]); records: carve_candidates, "
+           "carve_rejected, carved, carved_partial, carve_decode_rejected, carved_reassembled";
   }
   [[nodiscard]] std::string_view limits() const override {
     return "largest carve: jpeg/png 64 MiB, gif/webp 32 MiB, bmp 256 MiB (and the child byte "
            "budget); 10,000 pictures per item; failed validations read at most 64 MiB + 16x the "
-           "item";
+           "item; decoding: 2^28 pixels, 256 MiB; fragmented JPEG: gap up to 8 MiB, 64 trial "
+           "decodes";
   }
   // Only items no other extractor unpacks and sniff could not type: containers are unpacked by
   // their own extractors, and their members come back here only when their type is unknown.
@@ -233,6 +614,8 @@ class CarveExtractor final : public extract::Extractor {
     out.record({"carve_rejected", std::to_string(st.rejected)});
     out.record({"carved", std::to_string(st.carved)});
     out.record({"carved_partial", std::to_string(st.partial)});
+    out.record({"carve_decode_rejected", std::to_string(st.decode_rejected)});
+    out.record({"carved_reassembled", std::to_string(st.reassembled)});
   }
 };
 

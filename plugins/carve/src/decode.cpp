@@ -5,12 +5,15 @@
 
 #include <gif_lib.h>
 #include <jpeglib.h>
+// After jpeglib.h: the message codes and the WARNMS macro.
+#include <jerror.h>
 #include <webp/decode.h>
 
 #include <algorithm>
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 namespace vigil::plugins::carve::detail {
@@ -56,6 +59,57 @@ void jpeg_progress(j_common_ptr cinfo) {
   }
 }
 
+// A source manager over two memory segments read one after the other (libjpeg.txt,
+// "Compressed data handling (source and destination managers)"). At the end of the second it
+// warns like jpeg_mem_src does, and the warning stops the decode.
+struct TwoSegments {
+  jpeg_source_mgr pub{};
+  Span seg[2];
+  int current = 0;
+};
+
+const JOCTET kFakeEoi[2] = {0xFF, JPEG_EOI};
+
+void two_init(j_decompress_ptr) {}
+void two_term(j_decompress_ptr) {}
+
+boolean two_fill(j_decompress_ptr cinfo) {
+  auto* src = reinterpret_cast<TwoSegments*>(cinfo->src);
+  while (src->current < 1) {
+    ++src->current;
+    if (!src->seg[src->current].empty()) {
+      src->pub.next_input_byte = src->seg[src->current].data();
+      src->pub.bytes_in_buffer = src->seg[src->current].size();
+      return TRUE;
+    }
+  }
+  src->current = 2;
+  WARNMS(cinfo, JWRN_JPEG_EOF);  // stops the decode (jpeg_message)
+  src->pub.next_input_byte = kFakeEoi;
+  src->pub.bytes_in_buffer = 2;
+  return TRUE;
+}
+
+void two_skip(j_decompress_ptr cinfo, long num_bytes) {
+  if (num_bytes <= 0) return;
+  auto* src = reinterpret_cast<TwoSegments*>(cinfo->src);
+  auto left = static_cast<std::size_t>(num_bytes);
+  while (left > src->pub.bytes_in_buffer) {
+    left -= src->pub.bytes_in_buffer;
+    src->pub.bytes_in_buffer = 0;
+    two_fill(cinfo);
+  }
+  src->pub.next_input_byte += left;
+  src->pub.bytes_in_buffer -= left;
+}
+
+// How far libjpeg has read, counted in the concatenation.
+std::size_t two_position(const TwoSegments& src) {
+  if (src.current >= 2) return src.seg[0].size() + src.seg[1].size();
+  const auto in = static_cast<std::size_t>(src.pub.next_input_byte - src.seg[src.current].data());
+  return (src.current == 1 ? src.seg[0].size() : 0) + in;
+}
+
 // The libjpeg part: only trivially destructible locals, so that longjmp skips no destructor.
 struct JpegRun {
   std::size_t stopped_at = 0;
@@ -63,20 +117,20 @@ struct JpegRun {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
   JDIMENSION rows = 0;
+  std::uint64_t differences = 0;  // sum of |sample - sample above|
+  std::uint64_t compared = 0;
   bool too_large = false;
   bool failed = false;
 };
 
-void run_jpeg(Span s, const Limits& limits, JpegGuard& g, JpegRun& r) {
+void run_jpeg(TwoSegments& src, const Limits& limits, JpegGuard& g, JpegRun& r) {
   jpeg_decompress_struct cinfo{};
   cinfo.err = jpeg_std_error(&g.err);
   g.err.error_exit = jpeg_error;
   g.err.emit_message = jpeg_message;
   if (setjmp(g.jump) != 0) {
     r.failed = true;
-    if (cinfo.src != nullptr) {
-      r.stopped_at = static_cast<std::size_t>(cinfo.src->next_input_byte - s.data());
-    }
+    r.stopped_at = two_position(src);
     jpeg_destroy_decompress(&cinfo);
     return;
   }
@@ -86,14 +140,21 @@ void run_jpeg(Span s, const Limits& limits, JpegGuard& g, JpegRun& r) {
   // libjpeg-turbo's memory manager refuses pools past this (a second guard behind the check).
   cinfo.mem->max_memory_to_use = static_cast<long>(std::min<std::uint64_t>(
       limits.max_decode_memory, static_cast<std::uint64_t>(std::numeric_limits<long>::max())));
-  jpeg_mem_src(&cinfo, s.data(), static_cast<unsigned long>(s.size()));
+  src.pub.init_source = two_init;
+  src.pub.fill_input_buffer = two_fill;
+  src.pub.skip_input_data = two_skip;
+  src.pub.resync_to_restart = jpeg_resync_to_restart;
+  src.pub.term_source = two_term;
+  src.pub.next_input_byte = src.seg[0].data();
+  src.pub.bytes_in_buffer = src.seg[0].size();
+  cinfo.src = &src.pub;
   jpeg_read_header(&cinfo, TRUE);
-  r.scan_start = static_cast<std::size_t>(cinfo.src->next_input_byte - s.data());
+  r.scan_start = two_position(src);
   r.width = cinfo.image_width;
   r.height = cinfo.image_height;
   const std::uint64_t pixels = std::uint64_t{cinfo.image_width} * cinfo.image_height;
-  // A progressive JPEG keeps every coefficient block (64 x 2 bytes per 8x8 block
-  // per component) until its last scan.
+  // A progressive JPEG keeps every coefficient block (64 x 2 bytes per 8x8 block per
+  // component) until its last scan.
   const std::uint64_t coefficients =
       cinfo.progressive_mode != 0
           ? (pixels / 64 + 1) * 128 * static_cast<std::uint64_t>(cinfo.num_components)
@@ -111,29 +172,43 @@ void run_jpeg(Span s, const Limits& limits, JpegGuard& g, JpegRun& r) {
   jpeg_start_decompress(&cinfo);
   const std::size_t row_bytes =
       std::size_t{cinfo.output_width} * static_cast<std::size_t>(cinfo.output_components);
-  JSAMPARRAY row =
+  JSAMPARRAY rows =
       (*cinfo.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&cinfo), JPOOL_IMAGE,
-                                 static_cast<JDIMENSION>(std::max<std::size_t>(row_bytes, 1)), 1);
+                                 static_cast<JDIMENSION>(std::max<std::size_t>(row_bytes, 1)), 2);
   while (cinfo.output_scanline < cinfo.output_height) {
-    r.rows += jpeg_read_scanlines(&cinfo, row, 1);
+    JSAMPROW row = rows[r.rows & 1];
+    const JSAMPROW above = rows[(r.rows + 1) & 1];
+    if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) continue;
+    if (r.rows > 0) {
+      for (std::size_t i = 0; i < row_bytes; ++i) {
+        r.differences +=
+            static_cast<std::uint64_t>(row[i] > above[i] ? row[i] - above[i] : above[i] - row[i]);
+      }
+      r.compared += row_bytes;
+    }
+    ++r.rows;
   }
   jpeg_finish_decompress(&cinfo);
-  r.stopped_at = static_cast<std::size_t>(cinfo.src->next_input_byte - s.data());
+  r.stopped_at = two_position(src);
   jpeg_destroy_decompress(&cinfo);
 }
 
 }  // namespace
 
-DecodeResult decode_jpeg(Span s, const Limits& limits) {
+DecodeResult decode_jpeg(Span first, Span second, const Limits& limits) {
   DecodeResult out;
-  if (s.size() < 4) return out;
+  const std::size_t total = first.size() + second.size();
+  if (first.size() < 4) return out;
   JpegGuard g;
   JpegRun r;
-  run_jpeg(s, limits, g, r);
+  TwoSegments src;
+  src.seg[0] = first;
+  src.seg[1] = second;
+  run_jpeg(src, limits, g, r);
   out.width = r.width;
   out.height = r.height;
   out.scan_start = r.scan_start;
-  out.stopped_at = std::min(r.stopped_at, s.size());
+  out.stopped_at = std::min(r.stopped_at, total);
   if (r.too_large) {
     out.outcome = Decoded::kTooLarge;
     out.message = "not decoded: " + std::to_string(r.width) + "x" + std::to_string(r.height) +
@@ -142,6 +217,8 @@ DecodeResult decode_jpeg(Span s, const Limits& limits) {
   }
   if (!r.failed) {
     out.outcome = Decoded::kOk;
+    out.roughness =
+        r.compared > 0 ? static_cast<double>(r.differences) / static_cast<double>(r.compared) : 0.0;
     return out;
   }
   out.message = g.message;

@@ -26,12 +26,19 @@ struct DecodeResult {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
   std::string message;  // the decoder's own message for the error, or the limit reached
+  // JPEG: the mean absolute difference between vertically adjacent samples of the 1/8 scaled
+  // picture (its DC terms). Bytes decoded as garbage leave bands and a shifted DC predictor
+  // behind them, so of two passing reassemblies the smoother one is the right one.
+  double roughness = 0;
 };
 
 // JPEG through libjpeg-turbo's libjpeg API at 1/8 scale: every coefficient is still
 // entropy-decoded (only the inverse DCT is reduced to the DC term), and every warning (corrupt
-// data, a premature marker, extraneous bytes before EOI) counts as an error.
-DecodeResult decode_jpeg(std::span<const std::uint8_t> s, const Limits& limits);
+// data, a premature marker, extraneous bytes before EOI) counts as an error. The input is the
+// concatenation of `first` and `second` (a bifragment candidate: no copy is made); stopped_at
+// counts in that concatenation, and after a whole decode it is the end of the EOI marker.
+DecodeResult decode_jpeg(std::span<const std::uint8_t> first, std::span<const std::uint8_t> second,
+                         const Limits& limits);
 // GIF through giflib, row by row into one row buffer (no DGifSlurp whole-picture allocation).
 DecodeResult decode_gif(std::span<const std::uint8_t> s, const Limits& limits);
 // WebP through libwebp's incremental decoder, scaled to 1/8; animated WebP is not decoded here.

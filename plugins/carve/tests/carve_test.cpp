@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <deque>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "vigil/extract/testing.hpp"
 
@@ -75,12 +77,19 @@ class Collect final : public carve::Sink {
  public:
   bool carved(const carve::Carved& c) override {
     found.push_back(c);
+    // A reassembled JPEG's bytes live only during this call: keep a copy.
+    bytes.emplace_back(c.bytes.begin(), c.bytes.end());
+    reasons.emplace_back(c.reason);
+    found.back().bytes = bytes.back();
+    found.back().reason = {};
     return true;
   }
   void warn(std::string code, std::string message) override {
     warnings.push_back({std::move(code), std::move(message)});
   }
   std::vector<carve::Carved> found;
+  std::deque<Bytes> bytes;  // deque: found[i].bytes keeps pointing at its element
+  std::vector<std::string> reasons;
   std::vector<extract::testing::Warning> warnings;
 };
 
@@ -443,6 +452,377 @@ TEST(Carve, AdjacentPicturesAndEveryFormatAlone) {
   const Bytes bmp = drawn(".bmp", 21, 13, 21);
   EXPECT_EQ(carve::validate_bmp(bmp).verdict, Verdict::kComplete);
   EXPECT_EQ(carve::validate_bmp(bmp).length, bmp.size());
+}
+
+// --- Validation by decoding, bifragment gap carving, windows.
+
+// A JPEG of smoothed noise (a photograph's detail): its scan data spans several 4 KiB blocks.
+Bytes noisy_jpeg(int width, int height, int seed) {
+  cv::Mat m(height, width, CV_8UC3);
+  cv::theRNG().state = static_cast<std::uint64_t>(seed) + 1;
+  cv::randu(m, cv::Scalar::all(0), cv::Scalar::all(255));
+  cv::GaussianBlur(m, m, {5, 5}, 0);
+  cv::circle(m, {width / 3, height / 2}, height / 4, cv::Scalar(30, 200, 90), -1);
+  Bytes out;
+  if (!cv::imencode(".jpg", m, out, {cv::IMWRITE_JPEG_QUALITY, 90})) {
+    throw std::runtime_error("OpenCV cannot write .jpg (Debian libopencv-imgcodecs-dev)");
+  }
+  return out;
+}
+
+// The position after the first SOS header (where entropy-coded data begins).
+std::size_t scan_data_start(const Bytes& j) {
+  for (std::size_t i = 2; i + 3 < j.size(); ++i) {
+    if (j[i] == 0xFF && j[i + 1] == 0xDA) return i + 2 + ((std::size_t{j[i + 2]} << 8) | j[i + 3]);
+  }
+  return 0;
+}
+
+Bytes no_ff(std::size_t n, unsigned seed) {
+  Bytes b = random_bytes(n, seed);
+  for (auto& x : b) x = x == 0xFF ? 0x7E : x;
+  return b;
+}
+
+void append(Bytes& to, const Bytes& from) { to.insert(to.end(), from.begin(), from.end()); }
+
+// Bytes in the middle of the scan data replaced by random bytes without 0xFF: the markers still
+// walk to EOI (the structure check cannot see it), the decoder stops.
+TEST(CarveDecode, CorruptScanDataIsCaughtByDecoding) {
+  const Bytes jpg = noisy_jpeg(320, 240, 1);
+  const std::size_t scan = scan_data_start(jpg);
+  ASSERT_GT(scan, 0u);
+  Bytes bad = jpg;
+  const std::size_t mid = scan + (jpg.size() - scan) / 2;
+  const Bytes junk = no_ff(700, 2);
+  std::copy(junk.begin(), junk.end(), bad.begin() + static_cast<long>(mid));
+  EXPECT_EQ(carve::validate_jpeg(bad).verdict, Verdict::kComplete);
+  Bytes b = random_bytes(333, 3);
+  append(b, bad);
+  append(b, Bytes(64, 0));
+  carve::Limits limits;
+  limits.fragment_alignment = 0;  // no second-fragment search: the decode alone
+  Collect sink;
+  const auto st = carve::carve_span(b, 0, limits, sink);
+  ASSERT_EQ(sink.found.size(), 1u);
+  const auto& c = sink.found[0];
+  EXPECT_EQ(c.offset, 333u);
+  EXPECT_TRUE(c.partial);
+  EXPECT_FALSE(c.decoded);
+  EXPECT_GE(c.decode_stopped_at, 333u + mid);
+  EXPECT_LE(c.decode_stopped_at, 333u + bad.size());
+  EXPECT_EQ(st.decode_partial, 1u);
+  ASSERT_EQ(sink.warnings.size(), 1u);
+  EXPECT_EQ(sink.warnings[0].code, "corrupt");
+  EXPECT_NE(sink.reasons[0].find("decoding stopped at offset"), std::string::npos);
+  // Structure only (decode off): the same bytes pass as a whole picture.
+  limits.decode = false;
+  Collect structure_only;
+  carve::carve_span(b, 0, limits, structure_only);
+  ASSERT_EQ(structure_only.found.size(), 1u);
+  EXPECT_FALSE(structure_only.found[0].partial);
+  // The original decodes whole.
+  Collect whole;
+  carve::carve_span(jpg, 0, carve::Limits{}, whole);
+  ASSERT_EQ(whole.found.size(), 1u);
+  EXPECT_TRUE(whole.found[0].decoded);
+  EXPECT_FALSE(whole.found[0].partial);
+  EXPECT_EQ(whole.found[0].width, 320u);
+  EXPECT_EQ(whole.found[0].height, 240u);
+}
+
+// An FFD8 decoy whose markers are all in order but which has no quantisation tables (its DQT
+// segments renamed to COM): nothing decodes, so it is rejected. (Missing Huffman tables would not
+// do: libjpeg-turbo falls back to the standard tables of T.81 K.3, as Motion JPEG needs.)
+TEST(CarveDecode, DecoyWithoutQuantisationTablesIsRejected) {
+  Bytes jpg = drawn(".jpg", 64, 48, 31);
+  for (std::size_t i = 2; i + 1 < scan_data_start(jpg); ++i) {
+    if (jpg[i] == 0xFF && jpg[i + 1] == 0xDB) jpg[i + 1] = 0xFE;
+  }
+  EXPECT_EQ(carve::validate_jpeg(jpg).verdict, Verdict::kComplete);
+  Bytes b = random_bytes(100, 4);
+  append(b, jpg);
+  const auto out = extract_item(b);
+  EXPECT_EQ(out.children.size(), 0u);
+  EXPECT_EQ(out.value("carve_decode_rejected"), "1");
+  EXPECT_EQ(out.warnings.size(), 0u);
+}
+
+// A JPEG split at an absolute 4096-byte boundary, a gap, then the rest: reassembled, both ranges
+// exact, the bytes (and so the digest) those of the original.
+struct Fragmented {
+  Bytes disk;
+  Bytes jpg;
+  std::size_t start;
+  std::size_t split;   // end of the first fragment
+  std::size_t resume;  // start of the second
+};
+
+Fragmented fragmented(const Bytes& gap, std::size_t start, std::size_t split, int seed) {
+  Fragmented f{random_bytes(start, static_cast<unsigned>(seed)), noisy_jpeg(320, 240, seed), start,
+               split, 0};
+  EXPECT_GT(f.jpg.size(), split - start + 4096);
+  f.disk.insert(f.disk.end(), f.jpg.begin(), f.jpg.begin() + static_cast<long>(split - start));
+  append(f.disk, gap);
+  f.resume = f.disk.size();
+  f.disk.insert(f.disk.end(), f.jpg.begin() + static_cast<long>(split - start), f.jpg.end());
+  append(f.disk, random_bytes(777, static_cast<unsigned>(seed) + 9));
+  return f;
+}
+
+void expect_reassembled(const Fragmented& f, const carve::Carved& c, std::uint64_t base = 0) {
+  EXPECT_EQ(c.format, Format::kJpeg);
+  EXPECT_EQ(c.offset, base + f.start);
+  ASSERT_EQ(c.fragments.size(), 2u);
+  EXPECT_EQ(c.fragments[0].offset, base + f.start);
+  EXPECT_EQ(c.fragments[0].length, f.split - f.start);
+  EXPECT_EQ(c.fragments[1].offset, base + f.resume);
+  EXPECT_EQ(c.fragments[1].length, f.jpg.size() - (f.split - f.start));
+  EXPECT_TRUE(c.decoded);
+  EXPECT_FALSE(c.partial);
+  EXPECT_TRUE(std::equal(c.bytes.begin(), c.bytes.end(), f.jpg.begin(), f.jpg.end()));
+}
+
+TEST(CarveFragments, JpegSplitByRandomBytesIsReassembled) {
+  const Fragmented f = fragmented(random_bytes(3 * 4096, 41), 1000, 8192, 5);
+  Collect sink;
+  const auto st = carve::carve_span(f.disk, 0, carve::Limits{}, sink);
+  ASSERT_EQ(sink.found.size(), 1u);
+  expect_reassembled(f, sink.found[0]);
+  EXPECT_EQ(st.reassembled, 1u);
+  EXPECT_EQ(st.partial, 0u);
+  // Fragment ends are aligned in absolute offsets: a base that is a multiple of the alignment
+  // moves both ranges by exactly that.
+  Collect shifted;
+  carve::carve_span(f.disk, 3 * 65536, carve::Limits{}, shifted);
+  ASSERT_EQ(shifted.found.size(), 1u);
+  expect_reassembled(f, shifted.found[0], 3 * 65536);
+  // Through the extractor: one child, both ranges in its locator.
+  const auto out = extract_item(f.disk);
+  ASSERT_EQ(out.children.size(), 1u);
+  EXPECT_EQ(out.children[0].locator, "jpeg@1000+7192," + std::to_string(f.resume) + "+" +
+                                         std::to_string(f.jpg.size() - 7192));
+  EXPECT_EQ(out.children[0].bytes, f.jpg);
+  EXPECT_EQ(out.children[0].status, extract::ChildStatus::kOk);
+  EXPECT_EQ(out.value("carved_reassembled"), "1");
+}
+
+TEST(CarveFragments, JpegSplitByTextIsReassembled) {
+  std::string text;
+  while (text.size() < 2 * 4096) text += "Minutes of the meeting, item 4: the budget stands. ";
+  const Bytes gap(text.begin(), text.begin() + 2 * 4096);
+  const Fragmented f = fragmented(gap, 4096 + 77, 3 * 4096, 6);
+  Collect sink;
+  carve::carve_span(f.disk, 0, carve::Limits{}, sink);
+  ASSERT_EQ(sink.found.size(), 1u);
+  expect_reassembled(f, sink.found[0]);
+}
+
+// The gap holds another file: a PNG, then zeros up to the next cluster. Both pictures are
+// carved, the PNG from inside the JPEG's gap.
+TEST(CarveFragments, JpegSplitByAnotherPictureIsReassembledAndThePictureCarved) {
+  cv::Mat m(60, 80, CV_8UC3);
+  cv::randu(m, cv::Scalar::all(0), cv::Scalar::all(255));
+  Bytes png;
+  ASSERT_TRUE(cv::imencode(".png", m, png));
+  ASSERT_LT(png.size(), 4u * 4096);
+  Bytes gap = png;
+  gap.resize(4 * 4096, 0);
+  const Fragmented f = fragmented(gap, 2048 + 5, 2 * 4096, 7);
+  Collect sink;
+  const auto st = carve::carve_span(f.disk, 0, carve::Limits{}, sink);
+  ASSERT_EQ(sink.found.size(), 2u);
+  expect_reassembled(f, sink.found[0]);
+  EXPECT_EQ(sink.found[1].format, Format::kPng);
+  EXPECT_EQ(sink.found[1].offset, f.split);
+  EXPECT_EQ(sink.bytes[1], png);
+  EXPECT_EQ(st.reassembled, 1u);
+}
+
+TEST(CarveFragments, GapSearchLimitsAreCountedWarnings) {
+  const Fragmented f = fragmented(random_bytes(3 * 4096, 42), 1000, 8192, 8);
+  {  // no trial decodes allowed: partial, one limit warning
+    carve::Limits limits;
+    limits.max_gap_decodes = 0;
+    Collect sink;
+    const auto st = carve::carve_span(f.disk, 0, limits, sink);
+    ASSERT_GE(sink.found.size(), 1u);
+    EXPECT_TRUE(sink.found[0].partial);
+    EXPECT_EQ(sink.found[0].fragments.size(), 1u);
+    EXPECT_EQ(st.reassembled, 0u);
+    EXPECT_EQ(st.gap_searches, 1u);
+    EXPECT_EQ(st.limits_reached, 1u);
+    std::size_t limit_warnings = 0;
+    for (const auto& w : sink.warnings) limit_warnings += w.code == "limit" ? 1 : 0;
+    EXPECT_EQ(limit_warnings, 1u);
+  }
+  {  // the gap is larger than the search: partial, where decoding stopped is reported
+    carve::Limits limits;
+    limits.max_gap = 4096;
+    Collect sink;
+    const auto st = carve::carve_span(f.disk, 0, limits, sink);
+    ASSERT_GE(sink.found.size(), 1u);
+    EXPECT_TRUE(sink.found[0].partial);
+    EXPECT_GE(sink.found[0].decode_stopped_at, f.split);
+    EXPECT_EQ(st.reassembled, 0u);
+  }
+  {  // alignment 0: no gap search at all
+    carve::Limits limits;
+    limits.fragment_alignment = 0;
+    Collect sink;
+    const auto st = carve::carve_span(f.disk, 0, limits, sink);
+    EXPECT_EQ(st.gap_searches, 0u);
+    EXPECT_EQ(st.reassembled, 0u);
+  }
+}
+
+// Headers that claim huge pictures: not decoded (no allocation attempted), carved as partial with
+// a limit warning, quickly.
+TEST(CarveDecode, HugeDimensionsAreNotDecoded) {
+  {  // JPEG SOF: 65,000 x 65,000
+    Bytes jpg = drawn(".jpg", 64, 48, 32);
+    for (std::size_t i = 2; i + 9 < jpg.size(); ++i) {
+      if (jpg[i] == 0xFF && jpg[i + 1] == 0xC0) {
+        jpg[i + 5] = 0xFD;  // height 65000 = 0xFDE8
+        jpg[i + 6] = 0xE8;
+        jpg[i + 7] = 0xFD;  // width
+        jpg[i + 8] = 0xE8;
+        break;
+      }
+    }
+    Collect sink;
+    const auto st = carve::carve_span(jpg, 0, carve::Limits{}, sink);
+    ASSERT_EQ(sink.found.size(), 1u);
+    EXPECT_TRUE(sink.found[0].partial);
+    EXPECT_FALSE(sink.found[0].decoded);
+    EXPECT_EQ(sink.found[0].width, 65000u);
+    EXPECT_EQ(st.limits_reached, 1u);
+    ASSERT_EQ(sink.warnings.size(), 1u);
+    EXPECT_EQ(sink.warnings[0].code, "limit");
+  }
+  {  // GIF: a 60,000 x 60,000 screen and image with one byte of LZW data
+    Bytes g = gif();
+    g[6] = g[8] = 0x60;  // 60,000 = 0xEA60
+    g[7] = g[9] = 0xEA;
+    const std::size_t desc = g.size() - 1 - 5 - 10;
+    g[desc + 5] = g[desc + 7] = 0x60;
+    g[desc + 6] = g[desc + 8] = 0xEA;
+    ASSERT_EQ(carve::validate_gif(g).verdict, Verdict::kComplete);
+    Collect sink;
+    carve::carve_span(g, 0, carve::Limits{}, sink);
+    ASSERT_EQ(sink.found.size(), 1u);
+    EXPECT_TRUE(sink.found[0].partial);
+    ASSERT_EQ(sink.warnings.size(), 1u);
+    EXPECT_EQ(sink.warnings[0].code, "limit");
+  }
+  {  // lossless WebP (VP8L) whose header says 16,384 x 16,384: 1 GiB of ARGB
+    cv::Mat m(40, 40, CV_8UC3, cv::Scalar(10, 200, 30));
+    Bytes w;
+    ASSERT_TRUE(cv::imencode(".webp", m, w, {cv::IMWRITE_WEBP_QUALITY, 101}));
+    ASSERT_EQ(std::string(w.begin() + 12, w.begin() + 16), "VP8L");
+    w[21] = 0xFF;  // 14 bits width-1, 14 bits height-1, little-endian from byte 21
+    w[22] = 0xFF;
+    w[23] = 0xFF;
+    w[24] = static_cast<std::uint8_t>(w[24] | 0x0F);
+    Collect sink;
+    carve::carve_span(w, 0, carve::Limits{}, sink);
+    ASSERT_EQ(sink.found.size(), 1u);
+    EXPECT_TRUE(sink.found[0].partial);
+    EXPECT_EQ(sink.found[0].width, 16384u);
+    ASSERT_EQ(sink.warnings.size(), 1u);
+    EXPECT_EQ(sink.warnings[0].code, "limit");
+  }
+  {  // the limit is configurable
+    carve::Limits limits;
+    limits.max_decode_pixels = 100;
+    Collect sink;
+    carve::carve_span(drawn(".jpg", 64, 48, 33), 0, limits, sink);
+    ASSERT_EQ(sink.found.size(), 1u);
+    EXPECT_TRUE(sink.found[0].partial);
+  }
+}
+
+TEST(CarveDecode, GifAndWebpAreDecoded) {
+  Collect ok;
+  Bytes b = gif();
+  append(b, random_bytes(50, 5));
+  const Bytes webp = drawn(".webp", 64, 48, 34);
+  append(b, webp);
+  append(b, random_bytes(50, 6));
+  carve::carve_span(b, 0, carve::Limits{}, ok);
+  ASSERT_EQ(ok.found.size(), 2u);
+  EXPECT_TRUE(ok.found[0].decoded);
+  EXPECT_FALSE(ok.found[0].partial);
+  EXPECT_TRUE(ok.found[1].decoded);
+  EXPECT_EQ(ok.found[1].width, 64u);
+  // A GIF whose LZW data uses a code not yet defined (clear, then 7): nothing decodes.
+  Bytes bad = gif();
+  const std::size_t data = bad.size() - 1 - 3;  // the two LZW bytes
+  bad[data] = 0x7C;
+  bad[data + 1] = 0x01;
+  ASSERT_EQ(carve::validate_gif(bad).verdict, Verdict::kComplete);
+  Collect rejected;
+  const auto st = carve::carve_span(bad, 0, carve::Limits{}, rejected);
+  EXPECT_EQ(rejected.found.size(), 0u);
+  EXPECT_EQ(st.decode_rejected, 1u);
+  // A tall lossy WebP cut at three quarters: its first rows decode, so it is partial.
+  cv::Mat tall(480, 64, CV_8UC3);
+  cv::randu(tall, cv::Scalar::all(0), cv::Scalar::all(255));
+  Bytes tall_webp;
+  ASSERT_TRUE(cv::imencode(".webp", tall, tall_webp, {cv::IMWRITE_WEBP_QUALITY, 80}));
+  const Bytes cut(tall_webp.begin(),
+                  tall_webp.begin() + static_cast<long>(tall_webp.size() * 3 / 4));
+  Collect half;
+  carve::carve_span(cut, 0, carve::Limits{}, half);
+  ASSERT_EQ(half.found.size(), 1u);
+  EXPECT_TRUE(half.found[0].partial);
+}
+
+// Windows [k*W, k*W + W + look-ahead) with search_len W carve every picture exactly once, at the
+// same absolute offsets as one pass over the whole.
+TEST(CarveWindows, SearchLenCarvesEachPictureOnce) {
+  std::vector<Planted> planted;
+  Bytes b = plant(planted, 51);
+  const Fragmented f = fragmented(random_bytes(2 * 4096, 52), 1000, 8192, 9);
+  const std::size_t at = b.size();
+  Bytes padded = random_bytes(4096 - at % 4096, 53);
+  append(b, padded);
+  append(b, f.disk);
+  Collect whole;
+  carve::carve_span(b, 0, carve::Limits{}, whole);
+  ASSERT_EQ(whole.found.size(), planted.size() + 1);
+  for (const std::size_t w : {std::size_t{997}, std::size_t{4096}, std::size_t{20000}}) {
+    SCOPED_TRACE(w);
+    Collect windows;
+    for (std::size_t k = 0; k * w < b.size(); ++k) {
+      const std::size_t from = k * w;
+      const std::size_t len = std::min(b.size() - from, w + 65536);
+      carve::carve_span(std::span<const std::uint8_t>(b).subspan(from, len), w, from,
+                        carve::Limits{}, windows);
+    }
+    ASSERT_EQ(windows.found.size(), whole.found.size());
+    for (std::size_t i = 0; i < whole.found.size(); ++i) {
+      EXPECT_EQ(windows.found[i].offset, whole.found[i].offset);
+      EXPECT_EQ(windows.found[i].fragments.size(), whole.found[i].fragments.size());
+      EXPECT_EQ(windows.bytes[i], whole.bytes[i]);
+    }
+  }
+  EXPECT_EQ(whole.found.back().fragments.size(), 2u);
+}
+
+// No shared mutable state: two threads carving the same bytes at once get the same answer.
+TEST(CarveWindows, ConcurrentCallsAgree) {
+  const Fragmented f = fragmented(random_bytes(3 * 4096, 61), 1000, 8192, 10);
+  Collect a;
+  Collect b;
+  std::thread t1([&] { carve::carve_span(f.disk, 0, carve::Limits{}, a); });
+  std::thread t2([&] { carve::carve_span(f.disk, 0, carve::Limits{}, b); });
+  t1.join();
+  t2.join();
+  ASSERT_EQ(a.found.size(), 1u);
+  ASSERT_EQ(b.found.size(), 1u);
+  EXPECT_EQ(a.bytes[0], b.bytes[0]);
+  expect_reassembled(f, a.found[0]);
 }
 
 }  // namespace
