@@ -1,5 +1,7 @@
 #include "fixtures.hpp"
 
+#include "vigil/olecf/testing/cfb_writer.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <cairo-pdf.h>
@@ -37,14 +39,6 @@ Bytes encode(const std::string& ext, const cv::Mat& m) {
   return out;
 }
 
-void put16(Bytes& b, std::size_t at, std::uint32_t v) {
-  b[at] = static_cast<std::uint8_t>(v);
-  b[at + 1] = static_cast<std::uint8_t>(v >> 8U);
-}
-void put32(Bytes& b, std::size_t at, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-
 la_ssize_t append_cb(archive* /*a*/, void* client, const void* buf, size_t n) {
   auto* out = static_cast<Bytes*>(client);
   const auto* p = static_cast<const std::uint8_t*>(buf);
@@ -57,12 +51,6 @@ cairo_status_t cairo_append(void* closure, const unsigned char* data, unsigned i
   out->insert(out->end(), data, data + length);
   return CAIRO_STATUS_SUCCESS;
 }
-
-constexpr std::uint32_t kEndOfChain = 0xFFFFFFFEU;
-constexpr std::uint32_t kFreeSect = 0xFFFFFFFFU;
-constexpr std::uint32_t kFatSect = 0xFFFFFFFDU;
-constexpr std::uint32_t kNoStream = 0xFFFFFFFFU;
-constexpr std::size_t kSector = 512;
 
 }  // namespace
 
@@ -117,101 +105,10 @@ Bytes make_docx(const Members& media) {
   return make_zip(all);
 }
 
-Bytes make_cfb(const Members& streams_in) {
-  // Directory order: [MS-CFB] §2.6.4 compares names by length, then upper-cased; a chain of
-  // right siblings in that order is a valid (if unbalanced) tree.
-  Members streams = streams_in;
-  for (auto& [name, bytes] : streams) {
-    if (bytes.size() < 4096) bytes.resize(4096, 0);
-  }
-  std::sort(streams.begin(), streams.end(), [](const auto& a, const auto& b) {
-    if (a.first.size() != b.first.size()) return a.first.size() < b.first.size();
-    std::string ua = a.first;
-    std::string ub = b.first;
-    for (auto& c : ua) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    for (auto& c : ub) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return ua < ub;
-  });
-  std::vector<std::uint32_t> first_sector;
-  std::size_t data_sectors = 0;
-  for (const auto& s : streams) {
-    first_sector.push_back(static_cast<std::uint32_t>(data_sectors));
-    data_sectors += (s.second.size() + kSector - 1) / kSector;
-  }
-  const std::size_t entries = streams.size() + 1;
-  const std::size_t dir_sectors = (entries + 3) / 4;
-  std::size_t fat_sectors = 1;
-  while (fat_sectors * 128 < data_sectors + dir_sectors + fat_sectors) ++fat_sectors;
-  if (fat_sectors > 109) throw std::runtime_error("make_cfb: too large for a header-only DIFAT");
-  const std::size_t total = data_sectors + dir_sectors + fat_sectors;
-  Bytes out(kSector * (1 + total), 0);
-
-  // Header (§2.2).
-  std::memcpy(out.data(), "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
-  put16(out, 24, 0x003E);
-  put16(out, 26, 0x0003);
-  put16(out, 28, 0xFFFE);
-  put16(out, 30, 9);
-  put16(out, 32, 6);
-  put32(out, 44, static_cast<std::uint32_t>(fat_sectors));
-  put32(out, 48, static_cast<std::uint32_t>(data_sectors));
-  put32(out, 56, 4096);
-  put32(out, 60, kEndOfChain);
-  put32(out, 68, kEndOfChain);
-  for (std::size_t i = 0; i < 109; ++i) {
-    put32(out, 76 + 4 * i,
-          i < fat_sectors ? static_cast<std::uint32_t>(data_sectors + dir_sectors + i) : kFreeSect);
-  }
-  auto sector_at = [](std::size_t s) { return kSector * (s + 1); };
-
-  // Stream data.
-  for (std::size_t i = 0; i < streams.size(); ++i) {
-    std::memcpy(out.data() + sector_at(first_sector[i]), streams[i].second.data(),
-                streams[i].second.size());
-  }
-  // Directory (§2.6): root entry, then the streams.
-  auto entry = [&](std::size_t id, const std::string& name, std::uint8_t type, std::uint32_t right,
-                   std::uint32_t child, std::uint32_t start, std::uint32_t size) {
-    const std::size_t at = sector_at(data_sectors) + 128 * id;
-    for (std::size_t c = 0; c < name.size(); ++c) put16(out, at + 2 * c, std::uint8_t(name[c]));
-    put16(out, at + 64, static_cast<std::uint32_t>(2 * (name.size() + 1)));
-    out[at + 66] = type;
-    out[at + 67] = 1;  // black
-    put32(out, at + 68, kNoStream);
-    put32(out, at + 72, right);
-    put32(out, at + 76, child);
-    put32(out, at + 116, start);
-    put32(out, at + 120, size);
-  };
-  entry(0, "Root Entry", 5, kNoStream, streams.empty() ? kNoStream : 1, kEndOfChain, 0);
-  for (std::size_t i = 0; i < streams.size(); ++i) {
-    const auto right = i + 1 < streams.size() ? static_cast<std::uint32_t>(i + 2) : kNoStream;
-    entry(i + 1, streams[i].first, 2, right, kNoStream, first_sector[i],
-          static_cast<std::uint32_t>(streams[i].second.size()));
-  }
-  for (std::size_t id = entries; id < dir_sectors * 4; ++id) {
-    const std::size_t at = sector_at(data_sectors) + 128 * id;
-    put32(out, at + 68, kNoStream);
-    put32(out, at + 72, kNoStream);
-    put32(out, at + 76, kNoStream);
-  }
-  // FAT (§2.3).
-  std::vector<std::uint32_t> fat(fat_sectors * 128, kFreeSect);
-  for (std::size_t i = 0; i < streams.size(); ++i) {
-    const std::size_t n = (streams[i].second.size() + kSector - 1) / kSector;
-    for (std::size_t k = 0; k < n; ++k) {
-      fat[first_sector[i] + k] =
-          k + 1 < n ? static_cast<std::uint32_t>(first_sector[i] + k + 1) : kEndOfChain;
-    }
-  }
-  for (std::size_t k = 0; k < dir_sectors; ++k) {
-    fat[data_sectors + k] =
-        k + 1 < dir_sectors ? static_cast<std::uint32_t>(data_sectors + k + 1) : kEndOfChain;
-  }
-  for (std::size_t k = 0; k < fat_sectors; ++k) fat[data_sectors + dir_sectors + k] = kFatSect;
-  for (std::size_t k = 0; k < fat.size(); ++k)
-    put32(out, sector_at(data_sectors + dir_sectors) + 4 * k, fat[k]);
-  return out;
+Bytes make_cfb(const Members& members) {
+  std::vector<olecf::testing::Stream> streams;
+  for (const auto& [name, bytes] : members) streams.push_back({name, bytes});
+  return olecf::testing::make_cfb(std::move(streams), {.pad_to_regular = true, .sort_names = true});
 }
 
 Bytes make_doc(const std::vector<Bytes>& pictures) {

@@ -22,9 +22,10 @@ Bytes make_zip(const Members& members);
 // A minimal .docx: [Content_Types].xml first, word/document.xml, and the given media parts.
 Bytes make_docx(const Members& media);
 
-// An OLE compound file ([MS-CFB] v3, 512-byte sectors) with these streams in its root storage.
-// Every stream is padded with zeros to 4096 bytes (the mini stream cutoff) when shorter, so
-// that all live in regular sectors and the writer needs no mini stream.
+// An OLE compound file ([MS-CFB] v3, 512-byte sectors; the shared test writer in
+// lib/olecf/testing) with these streams in its root storage, in directory order. Every stream
+// is padded with zeros to 4096 bytes (the mini stream cutoff) when shorter, so that all live in
+// regular sectors.
 Bytes make_cfb(const Members& streams);
 // A Word-97-like file: a "WordDocument" stream and a "Data" stream holding the pictures
 // between filler bytes, as OfficeArt BLIPs keep them.

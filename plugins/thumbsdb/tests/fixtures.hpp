@@ -7,9 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "cfb_writer.hpp"
+#include "vigil/olecf/testing/cfb_writer.hpp"
 
 namespace vigil::plugins::thumbsdb::fixtures {
+
+// OLE compound files come from the shared test writer (lib/olecf/testing).
+using olecf::testing::Bytes;
+using olecf::testing::make_cfb;
+using olecf::testing::Stream;
+using CfbDamage = olecf::testing::CfbOptions;
 
 Bytes synthetic_jpeg(int width, int height, int seed);
 

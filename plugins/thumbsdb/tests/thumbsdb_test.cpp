@@ -1,4 +1,4 @@
-// thumbsdb extractor tests over Thumbs.db files that tests/cfb_writer.cpp and tests/fixtures.cpp
+// thumbsdb extractor tests over Thumbs.db files that lib/olecf/testing and tests/fixtures.cpp
 // build: the XP kind (Catalog + reversed-index streams, in the mini stream and in regular
 // sectors) and the Windows 7 network-share kind (256_/96_ streams), and damaged copies.
 #include "thumbsdb/thumbsdb.hpp"

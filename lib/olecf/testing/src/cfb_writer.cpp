@@ -1,8 +1,9 @@
-#include "cfb_writer.hpp"
+#include "vigil/olecf/testing/cfb_writer.hpp"
 
 #include <algorithm>
+#include <cctype>
 
-namespace vigil::plugins::thumbsdb::fixtures {
+namespace vigil::olecf::testing {
 namespace {
 
 constexpr std::uint32_t kEnd = 0xFFFFFFFE;
@@ -40,7 +41,21 @@ void dir_entry(Bytes& dir, std::size_t index, const std::string& name, std::uint
 
 }  // namespace
 
-Bytes make_cfb(const std::vector<Stream>& streams, CfbDamage damage) {
+Bytes make_cfb(std::vector<Stream> streams, const CfbOptions& options) {
+  if (options.pad_to_regular) {
+    for (auto& s : streams)
+      if (s.data.size() < kCutoff) s.data.resize(kCutoff, 0);
+  }
+  if (options.sort_names) {
+    const auto upper = [](std::string s) {
+      for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return s;
+    };
+    std::stable_sort(streams.begin(), streams.end(), [&upper](const Stream& a, const Stream& b) {
+      if (a.name.size() != b.name.size()) return a.name.size() < b.name.size();
+      return upper(a.name) < upper(b.name);
+    });
+  }
   // Mini stream: small streams one after the other, each padded to 64 bytes.
   Bytes mini_stream;
   std::vector<std::uint32_t> mini_fat;
@@ -53,7 +68,7 @@ Bytes make_cfb(const std::vector<Stream>& streams, CfbDamage damage) {
     const std::size_t n = sectors_for(s.data.size(), kMini);
     for (std::size_t k = 0; k < n; ++k)
       mini_fat.push_back(k + 1 < n ? first + static_cast<std::uint32_t>(k) + 1 : kEnd);
-    if (damage.loop_mini_chain && !mini_looped && n >= 2) {
+    if (options.loop_mini_chain && !mini_looped && n >= 2) {
       mini_fat[first + 1] = first;  // the second mini sector leads back to the first
       mini_looped = true;
     }
@@ -88,7 +103,7 @@ Bytes make_cfb(const std::vector<Stream>& streams, CfbDamage damage) {
   for (std::size_t i = 0; i < streams.size(); ++i) {
     if (streams[i].data.size() < kCutoff) continue;
     start[i] = chain(sectors_for(streams[i].data.size(), kSector));
-    if (damage.loop_big_stream_chain && !big_looped) {
+    if (options.loop_big_stream_chain && !big_looped) {
       fat[start[i] + 1] = start[i];  // the second sector leads back to the first
       big_looped = true;
     }
@@ -140,4 +155,4 @@ Bytes make_cfb(const std::vector<Stream>& streams, CfbDamage damage) {
   return out;
 }
 
-}  // namespace vigil::plugins::thumbsdb::fixtures
+}  // namespace vigil::olecf::testing
