@@ -653,7 +653,7 @@ class ArchiveExtractor final : public extract::Extractor {
   [[nodiscard]] bool probe(const ItemInput& item) const override {
     if (std::find(kInputTypes.begin(), kInputTypes.end(), item.type.name) == kInputTypes.end())
       return false;
-    return item.type.name != "zip" || !sniff::is_ooxml_package(item.bytes);
+    return item.type.name != "zip" || !item.is_ooxml();
   }
   void extract(const ItemInput& item, Emitter& out, std::stop_token stop) const override {
     Run(item, out, std::move(stop)).go();

@@ -496,6 +496,21 @@ TEST(ArchiveExtractor, StopsWhenAskedTo) {
   EXPECT_TRUE(out.warnings.empty());
 }
 
+// Whether a ZIP is an OOXML package is decided once per item (ItemInput::is_ooxml), for the
+// archive and documents probes together: the archive probe asks the item, never the bytes again.
+TEST(ArchiveExtractor, ProbeUsesTheItemsOoxmlDecision) {
+  const Bytes zip = write_archive(spec(archive_write_set_format_zip), holiday());
+  const auto prov = Provenance::evidence("x.zip");
+  const auto type = sniff::sniff(zip);
+  const auto e = make_archive_extractor();
+  const extract::ItemInput plain{prov, "x.zip", type, zip, 0};
+  EXPECT_TRUE(e->probe(plain));
+  ASSERT_TRUE(plain.ooxml_decided.has_value());  // decided by the first probe, kept
+  EXPECT_FALSE(*plain.ooxml_decided);
+  const extract::ItemInput decided{prov, "x.zip", type, zip, 0, true};
+  EXPECT_FALSE(e->probe(decided));  // left to documents, as the item says
+}
+
 TEST(ArchiveExtractor, RepeatedNamesGetTheirOrdinal) {
   const auto out =
       run(write_archive(spec(archive_write_set_format_zip),

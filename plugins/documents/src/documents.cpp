@@ -30,7 +30,7 @@ class DocumentsExtractor final : public extract::Extractor {
   [[nodiscard]] bool probe(const extract::ItemInput& item) const override {
     const ByteReader r(item.bytes);
     if (r.matches(0, documents::kOleSignature)) return true;
-    if (r.matches(0, "PK\x03\x04")) return sniff::is_ooxml_package(item.bytes);
+    if (r.matches(0, "PK\x03\x04")) return item.is_ooxml();
     return documents::looks_like_pdf(item.bytes);
   }
   void extract(const extract::ItemInput& item, extract::Emitter& out,

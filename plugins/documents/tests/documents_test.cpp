@@ -93,6 +93,22 @@ TEST(Documents, PlainZipIsNotMine) {
   EXPECT_FALSE(r.probed);
 }
 
+// The OOXML decision is the item's (ItemInput::is_ooxml, made once for the archive and
+// documents probes): the documents probe asks the item, never the bytes again.
+TEST(Documents, ProbeUsesTheItemsOoxmlDecision) {
+  const Bytes zip = fx::make_zip({{"a.txt", Bytes{'a'}}});
+  const auto prov = Provenance::evidence("x");
+  sniff::ContentType type;
+  type.name = "zip";
+  const auto e = make_documents_extractor();
+  const extract::ItemInput plain{prov, "x", type, zip, 0};
+  EXPECT_FALSE(e->probe(plain));
+  ASSERT_TRUE(plain.ooxml_decided.has_value());
+  EXPECT_FALSE(*plain.ooxml_decided);
+  const extract::ItemInput decided{prov, "x", type, zip, 0, true};
+  EXPECT_TRUE(e->probe(decided));
+}
+
 TEST(Documents, ContentTypesFoundInCentralDirectoryToo) {
   // [Content_Types].xml last: the local-header walk misses it, the central directory has it.
   const Bytes jpeg = fx::synthetic_jpeg(50, 40, 5);

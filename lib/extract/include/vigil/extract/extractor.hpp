@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stop_token>
 #include <string>
@@ -39,6 +40,17 @@ struct ItemInput {
   const sniff::ContentType& type;
   std::span<const std::uint8_t> bytes;
   int depth = 0;  // 0 for a file-system entry, parent's depth + 1 for a child
+
+  // Whether the bytes are an OOXML package (sniff::is_ooxml_package, which walks the ZIP's
+  // local headers or central directory): decided once per item, however many probes ask (the
+  // archive extractor leaves such a ZIP to the documents extractor, which reads it). The probes
+  // of one item run one after another, on one thread.
+  [[nodiscard]] bool is_ooxml() const {
+    if (!ooxml_decided) ooxml_decided = sniff::is_ooxml_package(bytes);
+    return *ooxml_decided;
+  }
+  // is_ooxml()'s decision once made; an extractor never sets it (tests may).
+  mutable std::optional<bool> ooxml_decided{};
 };
 
 // How a child's bytes relate to what the container declared.
