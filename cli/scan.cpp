@@ -14,6 +14,7 @@
 #include "vigil/case/case_store.hpp"
 #include "vigil/core/byte_size.hpp"
 #include "vigil/core/text.hpp"
+#include "vigil/pipeline/thumbnail_links.hpp"
 #include "vigil/extract/registry.hpp"
 #include "vigil/pipeline/analysers.hpp"
 #include "vigil/pipeline/media_module.hpp"
@@ -183,6 +184,25 @@ int run_scan(const ScanOptions& opt) {
   }
   progress.finish();
   const bool interrupted = pipeline::stop_requested();
+  // Thumbnail links (issue 13): once every evidence is stored, so that a thumbnail cache and the
+  // Windows Search index naming its ids join whatever order they were found in; run again on
+  // resume, with the same result (lib/pipeline thumbnail_links.hpp).
+  if (!interrupted) {
+    auto links = pipeline::link_thumbnails(**store);
+    if (!links) return fatal("case " + opt.case_dir + ": " + links.error().message);
+    if (auto r = (*store)->audit(
+            *run_id, case_store::now_utc(), "thumbnails-linked",
+            fmt::format("{{\"cache_entries\":{},\"entries_linked\":{},\"index_items\":{},"
+                        "\"links\":{}}}",
+                        links->cache_entries, links->entries_linked, links->index_items,
+                        links->links));
+        !r)
+      return fatal("case " + opt.case_dir + ": " + r.error().message);
+    if (!opt.quiet && links->links > 0)
+      std::cerr << fmt::format("{} thumbnail cache entr{} linked to the original file in a "
+                               "Windows Search index\n",
+                               links->entries_linked, links->entries_linked == 1 ? "y" : "ies");
+  }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string summary = fmt::format(
