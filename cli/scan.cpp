@@ -14,10 +14,10 @@
 #include "vigil/case/case_store.hpp"
 #include "vigil/core/byte_size.hpp"
 #include "vigil/core/text.hpp"
-#include "vigil/pipeline/thumbnail_links.hpp"
 #include "vigil/extract/registry.hpp"
 #include "vigil/pipeline/analysers.hpp"
 #include "vigil/pipeline/media_module.hpp"
+#include "vigil/pipeline/thumbnail_links.hpp"
 #include "vigil/pipeline/scan.hpp"
 #include "vigil/version.hpp"
 
@@ -199,9 +199,10 @@ int run_scan(const ScanOptions& opt) {
         !r)
       return fatal("case " + opt.case_dir + ": " + r.error().message);
     if (!opt.quiet && links->links > 0)
-      std::cerr << fmt::format("{} thumbnail cache entr{} linked to the original file in a "
-                               "Windows Search index\n",
-                               links->entries_linked, links->entries_linked == 1 ? "y" : "ies");
+      std::cerr << fmt::format(
+          "{} thumbnail cache entr{} linked to the original file in a "
+          "Windows Search index\n",
+          links->entries_linked, links->entries_linked == 1 ? "y" : "ies");
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
