@@ -17,8 +17,8 @@
 #include "vigil/extract/registry.hpp"
 #include "vigil/pipeline/analysers.hpp"
 #include "vigil/pipeline/media_module.hpp"
-#include "vigil/pipeline/thumbnail_links.hpp"
 #include "vigil/pipeline/scan.hpp"
+#include "vigil/pipeline/thumbnail_links.hpp"
 #include "vigil/version.hpp"
 
 namespace vigil::cli {
