@@ -24,7 +24,7 @@ const Registry& Registry::builtin() {
     all.push_back(plugins::make_carve_extractor());
     all.push_back(plugins::make_documents_extractor());
     all.push_back(plugins::make_exif_extractor());
-      all.push_back(plugins::make_searchindex_extractor());
+    all.push_back(plugins::make_searchindex_extractor());
     all.push_back(plugins::make_thumbcache_extractor());
     all.push_back(plugins::make_thumbsdb_extractor());
     return all;
