@@ -78,7 +78,7 @@ struct Limits {
   // gap carving.
   std::uint32_t fragment_alignment = 512;
   std::uint64_t max_gap = 8ULL << 20;   // the largest gap searched after the break point
-  std::uint32_t max_gap_decodes = 256;  // trial decodes of concatenations per broken JPEG
+  std::uint32_t max_gap_decodes = 128;  // trial decodes of concatenations per broken JPEG
 };
 
 // One contiguous run of a carved picture in the evidence: absolute (base_offset + position).

@@ -339,7 +339,7 @@ Reassembly gap_carve(Span d, std::size_t pos, std::size_t scan_start, std::size_
   // the first one that passes are tried too, and the smoothest passing picture wins
   // (DecodeResult::roughness).
   constexpr std::size_t kPerEoi = 8;
-  constexpr std::size_t kNeighbours = 6;  // aligned blocks either side of the first pass
+  constexpr std::size_t kNeighbours = 3;  // aligned blocks either side of the first pass
   std::uint32_t decodes = 0;
   double best = 0;
   auto trial = [&](std::size_t b, const Candidate& cand) {
@@ -609,7 +609,7 @@ class CarveExtractor final : public extract::Extractor {
   [[nodiscard]] std::string_view limits() const override {
     return "largest carve: jpeg/png 64 MiB, gif/webp 32 MiB, bmp 256 MiB (and the child byte "
            "budget); 10,000 pictures per item; failed validations read at most 64 MiB + 16x the "
-           "item; decoding: 2^28 pixels, 256 MiB; fragmented JPEG: gap up to 8 MiB, 64 trial "
+           "item; decoding: 2^28 pixels, 256 MiB; fragmented JPEG: gap up to 8 MiB, 128 trial "
            "decodes";
   }
   // Only items no other extractor unpacks and sniff could not type: containers are unpacked by
