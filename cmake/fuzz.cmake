@@ -26,7 +26,8 @@ function(vigil_add_fuzz_replay target)
     list(APPEND folders ${CMAKE_SOURCE_DIR}/fuzz/regressions/${target})
   endif()
   add_test(NAME fuzz_replay.${target} COMMAND ${target}_replay ${folders})
-  set_tests_properties(fuzz_replay.${target} PROPERTIES LABELS fuzz-replay TIMEOUT 300)
+  math(EXPR limit "300 * ${VIGIL_TIMEOUT_SCALE}")
+  set_tests_properties(fuzz_replay.${target} PROPERTIES LABELS fuzz-replay TIMEOUT ${limit})
   # A target's written LeakSanitizer suppressions (leaks inside an uninstrumented library, each
   # with its reason) apply to its replay too, for the asan preset.
   get_filename_component(source_dir ${R_CORPUS} DIRECTORY)
