@@ -508,6 +508,7 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
   // --- matched item details ---
   b.heading("Matched items in detail");
   if (d.matched_items.empty()) b.para("No item matched a known list.");
+  if (const auto note = thumbnail_note(d); !note.empty()) b.para(note);
   for (const auto& it : d.matched_items) {
     b.add(Block::Kind::kSubheading, "Item " + std::to_string(it.id) + ": " + shown(it.path));
     const auto* ev = d.evidence_by_id(it.evidence_id);

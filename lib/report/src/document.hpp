@@ -52,5 +52,7 @@ Document build_document(const ReportData& data, const MachineManifest& machine);
 std::vector<std::pair<std::string, std::string>> extraction_summary(const ReportData& d);
 std::vector<std::vector<std::string>> extractor_rows(const ReportData& d);
 std::vector<std::pair<std::string, std::string>> item_chain(const ItemInfo& it);
+// What a thumbnail match means, when a matched item is a thumbnail (issue 13); "" otherwise.
+std::string thumbnail_note(const ReportData& d);
 
 }  // namespace vigil::report

@@ -34,10 +34,40 @@ std::vector<std::pair<std::string, std::string>> item_chain(const ItemInfo& it) 
                        (it.parent_offset >= 0 ? ", offset " + std::to_string(it.parent_offset)
                                               : std::string()));
   }
-  for (const auto& r : it.records)
+  bool linked = false;
+  for (const auto& r : it.records) {
+    // Thumbnail links (lib/pipeline thumbnail_links.hpp): the file the index lists for the
+    // thumbnail's cache id, said as such.
+    if (r.extractor == "thumbnail_links") {
+      linked = true;
+      p.emplace_back("Original file (Windows Search index)", printable(r.value));
+      continue;
+    }
     p.emplace_back("Record " + printable(r.extractor) + " " + printable(r.name),
                    printable(r.value));
+  }
+  if (it.extractor == "thumbcache" && !linked)
+    p.emplace_back("Original file (Windows Search index)",
+                   "none recorded: no Windows Search index read from this evidence lists this "
+                   "thumbnail's cache id");
   return p;
+}
+
+std::string thumbnail_note(const ReportData& d) {
+  bool any = false;
+  for (const auto& it : d.matched_items)
+    any |= it.extractor == "thumbcache" || it.extractor == "thumbsdb";
+  if (!any) return {};
+  return "Some matched items are thumbnails: pictures that Windows Explorer made and kept in a "
+         "thumbnail cache (thumbcache_*.db) or a Thumbs.db, found inside that file (\"Found "
+         "inside\"). A thumbnail exists because the picture it was made from was on this system, "
+         "or on a network share or removable medium viewed from it, when Explorer displayed it; "
+         "it can remain after that picture was deleted. Where a Windows Search index in the same "
+         "evidence lists the thumbnail's cache id (System.ThumbnailCacheId), the file the index "
+         "recorded for it is shown as \"Original file\", with the size and times the index "
+         "holds; for a Thumbs.db thumbnail the catalog's file name is the item's name. These are "
+         "the records as found. The report does not state whether that file still exists, who "
+         "viewed it, or when the thumbnail was made.";
 }
 
 }  // namespace vigil::report
