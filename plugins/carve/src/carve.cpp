@@ -220,13 +220,15 @@ struct Reassembly {
   bool found = false;
   bool work_limited = false;  // stopped at max_gap_decodes (or the byte budget)
   bool gap_limited = false;   // the span went on past max_gap after the break
+  std::uint64_t work = 0;     // bytes the walks read and the trial decodes were given
 };
 
 constexpr std::size_t kMaxBreakCandidates = 8;  // aligned boundaries tried around the bad point
 constexpr std::size_t kBreakMargin = 2048;      // how far after the decoder's stop a break may be
 
 Reassembly gap_carve(Span d, std::size_t pos, std::size_t scan_start, std::size_t first_bad,
-                     std::uint64_t base_offset, std::size_t cap, const Limits& limits) {
+                     std::uint64_t base_offset, std::size_t cap, const Limits& limits,
+                     std::uint64_t work_left) {
   Reassembly r;
   const std::uint64_t a = limits.fragment_alignment;
   if (a == 0 || first_bad <= scan_start + 16) return r;
@@ -290,7 +292,9 @@ Reassembly gap_carve(Span d, std::size_t pos, std::size_t scan_start, std::size_
   const std::size_t lowest_break = *std::min_element(breaks.begin(), breaks.end());
   const std::size_t highest_break = *std::max_element(breaks.begin(), breaks.end());
   // Bytes the continuation walks may read: the gap twice and the largest carve twice.
-  std::uint64_t walk_budget = 2 * limits.max_gap + 2 * std::uint64_t{cap};
+  // Never more than the span's work budget has left (a span of many broken JPEGs stays linear).
+  std::uint64_t walk_budget = std::min(2 * limits.max_gap + 2 * std::uint64_t{cap}, work_left);
+  const std::uint64_t walk_start = walk_budget;
   const std::size_t c_end =
       static_cast<std::size_t>(std::min<std::uint64_t>(n, highest_break + limits.max_gap + 1));
   r.gap_limited = c_end < n;
@@ -332,6 +336,7 @@ Reassembly gap_carve(Span d, std::size_t pos, std::size_t scan_start, std::size_
     }
     if (eoi != 0) candidates.push_back({c, eoi});
   }
+  r.work += walk_start - walk_budget;
   // Trials: the break nearest the bad point first; for each, the first few candidates of each
   // EOI (the second fragment starts at the first aligned block after the gap; later blocks of
   // the same run are inside it). A decode that passes is not proof: a few hundred bytes of gap
@@ -346,7 +351,12 @@ Reassembly gap_carve(Span d, std::size_t pos, std::size_t scan_start, std::size_
     const std::size_t len1 = b - pos;
     const std::size_t len2 = cand.eoi - cand.c;
     if (len1 + len2 > cap || decodes >= limits.max_gap_decodes) return;
+    if (r.work + len1 + len2 > work_left) {
+      decodes = limits.max_gap_decodes;  // the span's budget is spent: no more trials
+      return;
+    }
     ++decodes;
+    r.work += len1 + len2;
     const auto dr = detail::decode_jpeg(d.subspan(pos, len1), d.subspan(cand.c, len2), limits);
     if (dr.outcome != detail::Decoded::kOk || dr.stopped_at != len1 + len2) return;
     if (r.found && dr.roughness >= best) return;
@@ -486,7 +496,11 @@ Stats carve_span(Span data, std::size_t search_len, std::uint64_t base_offset, c
             limits.fragment_alignment > 0) {
           ++st.gap_searches;
           const Reassembly ra =
-              gap_carve(data, pos, dr.scan_start, dr.stopped_at, base_offset, span_len, limits);
+              gap_carve(data, pos, dr.scan_start, dr.stopped_at, base_offset, span_len, limits,
+                        work < work_budget ? work_budget - work : 0);
+          // Charged to the span's work budget like failed validations: many broken JPEGs, each
+          // searched, cost at most the budget, and the budget's end stops the search below.
+          work += ra.work;
           if (ra.found) {
             reassembled = true;
             const std::size_t len1 = ra.break_at - pos;
@@ -541,6 +555,13 @@ Stats carve_span(Span data, std::size_t search_len, std::uint64_t base_offset, c
     ++st.carved;
     st.partial += partial ? 1 : 0;
     if (!sink.carved(c)) {
+      st.stopped = true;
+      break;
+    }
+    if (work >= work_budget) {  // a gap search stops exactly at the budget's end
+      limit_warning("carving stopped at offset " + std::to_string(offset + v.length) +
+                    ": failed validations and second-fragment searches read " +
+                    std::to_string(work) + " bytes (budget " + std::to_string(work_budget) + ")");
       st.stopped = true;
       break;
     }

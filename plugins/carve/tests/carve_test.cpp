@@ -676,6 +676,39 @@ TEST(CarveFragments, GapSearchLimitsAreCountedWarnings) {
   }
 }
 
+// Many broken JPEGs, each followed by random bytes: every one is searched for a second fragment,
+// and the searches are charged to the span's work budget, so the span stays linear.
+TEST(CarveFragments, ManyBrokenJpegsAreBoundedByTheWorkBudget) {
+  const Bytes jpg = noisy_jpeg(320, 240, 11);
+  const Bytes half(jpg.begin(), jpg.begin() + static_cast<long>(jpg.size() / 2));
+  Bytes b;
+  for (int i = 0; i < 200; ++i) {
+    append(b, half);
+    append(b, random_bytes(20000, static_cast<unsigned>(i)));
+  }
+  carve::Limits limits;
+  limits.work_fixed = 256 << 10;
+  limits.work_factor = 0;
+  Collect sink;
+  const auto st = carve::carve_span(b, 0, limits, sink);
+  EXPECT_TRUE(st.stopped);
+  EXPECT_GT(st.gap_searches, 0u);
+  EXPECT_LT(st.gap_searches, 200u);
+  EXPECT_EQ(st.reassembled, 0u);
+  ASSERT_FALSE(sink.warnings.empty());
+  EXPECT_EQ(sink.warnings.back().code, "limit");
+  // With a large budget every one carved is searched and carved as partial (some are inside
+  // the structure of the one before: a false marker's length can jump over them). Each search
+  // walks up to max_gap (8 MiB) of the bytes after its break.
+  limits.work_fixed = 4ULL << 30;
+  Collect all;
+  const auto st_all = carve::carve_span(b, 0, limits, all);
+  EXPECT_GT(st_all.gap_searches, st.gap_searches);
+  EXPECT_EQ(st_all.gap_searches, all.found.size());
+  EXPECT_EQ(st_all.partial, all.found.size());
+  EXPECT_FALSE(st_all.stopped);
+}
+
 // Headers that claim huge pictures: not decoded (no allocation attempted), carved as partial with
 // a limit warning, quickly.
 TEST(CarveDecode, HugeDimensionsAreNotDecoded) {
