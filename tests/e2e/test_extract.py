@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vigil_e2e as e2e  # noqa: E402
@@ -200,6 +201,34 @@ class ExtractTest(unittest.TestCase):
         r = e2e.run([VIGIL, "scan", "--case", case, folder], env=ENV)
         self.assertIn(r.returncode, (0, 1), r.stderr)
         self.assertIn(b"perceptual results reused for 1 item", r.stderr)
+
+    def test_two_hundred_thousand_members_in_bounded_memory(self):
+        # One ZIP holding 200,000 empty members: their records wait for the ZIP to be stored, and
+        # past 512 rows in one list they wait in a spool file, not in memory (the scan's
+        # "evidence-scanned" audit records the most rows held at once).
+        folder = os.path.join(self.tmp, "many")
+        os.makedirs(folder, exist_ok=True)
+        members = 200_000
+        with zipfile.ZipFile(os.path.join(folder, "many.zip"), "w", zipfile.ZIP_STORED) as z:
+            for i in range(members):
+                z.writestr(zipfile.ZipInfo(f"m/{i:06d}", (2024, 3, 1, 12, 0, 0)), b"")
+        case = os.path.join(self.tmp, "case-many")
+        p = subprocess.Popen([VIGIL, "scan", "--quiet", "--case", case, "--threads", "2", folder],
+                             env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        err = p.stderr.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, err)
+        print(f"200,000 empty members: peak RSS {usage.ru_maxrss // 1024} MiB", file=sys.stderr)
+        n = rows(case, "SELECT count(*) AS n FROM items WHERE parent_id IS NOT NULL AND "
+                       "parent_id != 0")[0]["n"]
+        self.assertEqual(n, members)
+        last = rows(case, "SELECT provenance FROM items ORDER BY id DESC LIMIT 1")[0]
+        self.assertTrue(last["provenance"].endswith("zip:m/199999"), last)
+        audit = rows(case, "SELECT details FROM audit WHERE action = 'evidence-scanned'")
+        self.assertEqual(len(audit), 1)
+        peak = json.loads(audit[0]["details"])["child_rows_peak"]
+        self.assertGreater(peak, 0)
+        self.assertLessEqual(peak, 2 * 512)  # 1.5 KB a row: 300 MB if all were kept
 
     def test_match_inside_a_container_reported_with_its_chain(self):
         target = [p for p in self.pictures if p["chain"].endswith("inner.zip > IMG_0201.JPG")][0]

@@ -5,8 +5,15 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
+#include <stdexcept>
 #include <unordered_set>
 
 #include "vigil/core/text.hpp"
@@ -39,6 +46,335 @@ std::string ExtractionSettings::extractors_json() const {
 namespace detail {
 
 using case_store::WarningRecord;
+
+void RowAccount::add(std::uint64_t n) {
+  const std::uint64_t v = now += n;
+  std::uint64_t p = peak.load();
+  while (v > p && !peak.compare_exchange_weak(p, v)) {
+  }
+}
+
+namespace {
+
+// The spool file's row encoding: our own bytes, written and read by this process only (native
+// byte order, fixed-width integers, strings as length + bytes).
+class RowWriter {
+ public:
+  explicit RowWriter(std::string& out) : out_(out) {}
+  template <typename T>
+  void num(T v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    out_.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  void str(const std::string& v) {
+    num<std::uint64_t>(v.size());
+    out_ += v;
+  }
+  void time(const std::optional<Timestamp>& t) {
+    num<std::uint8_t>(t ? 1 : 0);
+    if (t) {
+      num(t->seconds);
+      num(t->nanos);
+      num(t->precision_ns);
+    }
+  }
+
+ private:
+  std::string& out_;
+};
+
+class RowReader {
+ public:
+  explicit RowReader(std::string_view in) : in_(in) {}
+  template <typename T>
+  T num() {
+    T v{};
+    take(&v, sizeof v);
+    return v;
+  }
+  std::string str() {
+    const auto n = num<std::uint64_t>();
+    if (n > in_.size() - pos_) throw std::runtime_error("extraction spool: a row is damaged");
+    std::string v(in_.substr(pos_, n));
+    pos_ += n;
+    return v;
+  }
+  std::optional<Timestamp> time() {
+    if (num<std::uint8_t>() == 0) return std::nullopt;
+    Timestamp t;
+    t.seconds = num<std::int64_t>();
+    t.nanos = num<std::uint32_t>();
+    t.precision_ns = num<std::uint64_t>();
+    return t;
+  }
+
+ private:
+  void take(void* out, std::size_t n) {
+    if (n > in_.size() - pos_) throw std::runtime_error("extraction spool: a row is damaged");
+    std::memcpy(out, in_.data() + pos_, n);
+    pos_ += n;
+  }
+  std::string_view in_;
+  std::size_t pos_ = 0;
+};
+
+void encode(const ChildRow& c, std::string& out) {
+  RowWriter w(out);
+  const auto& r = c.record;
+  w.num(r.evidence_id);
+  w.str(r.provenance);
+  w.num(r.volume);
+  w.str(r.fs_type);
+  w.num(r.inode);
+  w.str(r.inode_str);
+  w.str(r.path);
+  w.str(r.name);
+  w.num(r.size);
+  w.num(r.name_type);
+  w.num(r.meta_type);
+  for (const bool b : {r.deleted, r.orphan, r.ads, r.meta_allocated, r.extension_mismatch})
+    w.num<std::uint8_t>(b ? 1 : 0);
+  w.str(r.content_type);
+  w.str(r.category);
+  for (const auto* t : {&r.times.modified, &r.times.accessed, &r.times.changed, &r.times.born})
+    w.time(*t);
+  w.str(r.status);
+  w.num(r.bytes_read);
+  for (const auto* h : {&r.xxh3_128, &r.md5, &r.sha1, &r.sha256}) w.str(*h);
+  w.num(r.parent_id);
+  w.num(r.depth);
+  w.str(r.extractor);
+  w.str(r.child_status);
+  w.num<std::uint8_t>(r.parent_offset ? 1 : 0);
+  w.num(r.parent_offset.value_or(0));
+  w.num<std::uint64_t>(c.extras.perceptual.size());
+  for (const auto& p : c.extras.perceptual) {
+    w.str(p.algorithm);
+    w.str(p.pipeline);
+    w.str(p.hash);
+    w.num(p.quality);
+  }
+  w.num<std::uint64_t>(c.extras.matches.size());
+  for (const auto& m : c.extras.matches) {
+    w.num(m.set_id);
+    for (const auto* f : {&m.kind, &m.algorithm, &m.item_value, &m.list_value}) w.str(*f);
+    for (const int i : {m.distance, m.threshold, m.item_quality, m.list_quality}) w.num(i);
+    for (const auto* f : {&m.variant, &m.category, &m.status, &m.record}) w.str(*f);
+  }
+  w.num<std::uint64_t>(c.extras.records.size());
+  for (const auto& x : c.extras.records) {
+    w.str(x.extractor);
+    w.str(x.name);
+    w.str(x.value);
+  }
+  w.num<std::uint64_t>(c.warnings.size());
+  for (const auto& x : c.warnings) {
+    w.str(x.provenance);
+    w.str(x.code);
+    w.str(x.message);
+  }
+  w.num(c.parent);
+  w.num<std::uint8_t>(c.media ? 1 : 0);
+  w.num(c.errors);
+}
+
+ChildRow decode(std::string_view bytes) {
+  RowReader in(bytes);
+  ChildRow c;
+  auto& r = c.record;
+  r.evidence_id = in.num<std::int64_t>();
+  r.provenance = in.str();
+  r.volume = in.num<int>();
+  r.fs_type = in.str();
+  r.inode = in.num<std::uint64_t>();
+  r.inode_str = in.str();
+  r.path = in.str();
+  r.name = in.str();
+  r.size = in.num<std::uint64_t>();
+  r.name_type = in.num<char>();
+  r.meta_type = in.num<char>();
+  for (bool* b : {&r.deleted, &r.orphan, &r.ads, &r.meta_allocated, &r.extension_mismatch})
+    *b = in.num<std::uint8_t>() != 0;
+  r.content_type = in.str();
+  r.category = in.str();
+  for (auto* t : {&r.times.modified, &r.times.accessed, &r.times.changed, &r.times.born})
+    *t = in.time();
+  r.status = in.str();
+  r.bytes_read = in.num<std::uint64_t>();
+  for (auto* h : {&r.xxh3_128, &r.md5, &r.sha1, &r.sha256}) *h = in.str();
+  r.parent_id = in.num<std::int64_t>();
+  r.depth = in.num<int>();
+  r.extractor = in.str();
+  r.child_status = in.str();
+  const bool has_offset = in.num<std::uint8_t>() != 0;
+  const auto offset = in.num<std::uint64_t>();
+  if (has_offset) r.parent_offset = offset;
+  c.extras.perceptual.resize(in.num<std::uint64_t>());
+  for (auto& p : c.extras.perceptual) {
+    p.algorithm = in.str();
+    p.pipeline = in.str();
+    p.hash = in.str();
+    p.quality = in.num<int>();
+  }
+  c.extras.matches.resize(in.num<std::uint64_t>());
+  for (auto& m : c.extras.matches) {
+    m.set_id = in.num<std::int64_t>();
+    for (auto* f : {&m.kind, &m.algorithm, &m.item_value, &m.list_value}) *f = in.str();
+    for (int* i : {&m.distance, &m.threshold, &m.item_quality, &m.list_quality}) *i = in.num<int>();
+    for (auto* f : {&m.variant, &m.category, &m.status, &m.record}) *f = in.str();
+  }
+  c.extras.records.resize(in.num<std::uint64_t>());
+  for (auto& x : c.extras.records) {
+    x.extractor = in.str();
+    x.name = in.str();
+    x.value = in.str();
+  }
+  c.warnings.resize(in.num<std::uint64_t>());
+  for (auto& x : c.warnings) {
+    x.provenance = in.str();
+    x.code = in.str();
+    x.message = in.str();
+  }
+  c.parent = in.num<std::int64_t>();
+  c.media = in.num<std::uint8_t>() != 0;
+  c.errors = in.num<std::uint64_t>();
+  return c;
+}
+
+[[noreturn]] void spool_failure(const char* what) {
+  throw std::runtime_error(fmt::format("extraction spool: {}: {}", what, std::strerror(errno)));
+}
+
+}  // namespace
+
+ChildRows::~ChildRows() { clear(); }
+
+ChildRows::ChildRows(ChildRows&& other) noexcept
+    : account_(other.account_),
+      memory_(std::move(other.memory_)),
+      spooled_(std::exchange(other.spooled_, 0)),
+      fd_(std::exchange(other.fd_, -1)),
+      file_bytes_(std::exchange(other.file_bytes_, 0)) {
+  other.memory_.clear();
+}
+
+ChildRows& ChildRows::operator=(ChildRows&& other) noexcept {
+  if (this != &other) {
+    clear();
+    account_ = other.account_;
+    memory_ = std::move(other.memory_);
+    other.memory_.clear();
+    spooled_ = std::exchange(other.spooled_, 0);
+    fd_ = std::exchange(other.fd_, -1);
+    file_bytes_ = std::exchange(other.file_bytes_, 0);
+  }
+  return *this;
+}
+
+void ChildRows::attach(RowAccount* account) {
+  if (account_ == account) return;
+  if (account_) account_->sub(memory_.size());
+  account_ = account;
+  if (account_) account_->add(memory_.size());
+}
+
+void ChildRows::push_back(ChildRow&& row) {
+  memory_.push_back(std::move(row));
+  if (!account_) return;
+  account_->add(1);
+  if (memory_.size() >= account_->spool_rows) spool();
+}
+
+void ChildRows::spool() {
+  if (fd_ < 0) {
+    std::string dir = account_->spool_dir;
+    if (dir.empty()) {
+      const char* tmp = std::getenv("TMPDIR");
+      dir = tmp && *tmp ? tmp : "/tmp";
+    }
+    std::string name = dir + "/vigil-spool-XXXXXX";
+    fd_ = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd_ < 0) spool_failure(name.c_str());
+    ::unlink(name.c_str());  // gone with the process, whatever happens to it
+  }
+  std::string buf;
+  for (const auto& row : memory_) {
+    const auto at = buf.size();
+    buf.append(sizeof(std::uint64_t), '\0');
+    encode(row, buf);
+    const std::uint64_t n = buf.size() - at - sizeof(std::uint64_t);
+    std::memcpy(buf.data() + at, &n, sizeof n);
+  }
+  for (std::size_t done = 0; done < buf.size();) {
+    const auto w =
+        ::pwrite(fd_, buf.data() + done, buf.size() - done, static_cast<off_t>(file_bytes_ + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) spool_failure("write");
+    done += static_cast<std::size_t>(w);
+  }
+  file_bytes_ += buf.size();
+  spooled_ += memory_.size();
+  account_->sub(memory_.size());
+  memory_.clear();
+}
+
+void ChildRows::clear() {
+  if (account_) account_->sub(memory_.size());
+  memory_.clear();
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  spooled_ = 0;
+  file_bytes_ = 0;
+}
+
+Result<void> ChildRows::for_each(const std::function<bool(ChildRow&)>& fn) const {
+  std::string buf;
+  std::uint64_t at = 0;
+  const auto read_at = [this](std::uint64_t off, std::string& out, std::size_t n) {
+    out.resize(n);
+    for (std::size_t got = 0; got < n;) {
+      const auto r = ::pread(fd_, out.data() + got, n - got, static_cast<off_t>(off + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      got += static_cast<std::size_t>(r);
+    }
+    return true;
+  };
+  try {
+    for (std::size_t i = 0; i < spooled_; ++i) {
+      std::uint64_t n = 0;
+      if (!read_at(at, buf, sizeof n))
+        return make_error(ErrorCode::kIo, "extraction spool: cannot read it back");
+      std::memcpy(&n, buf.data(), sizeof n);
+      if (n > file_bytes_ - at - sizeof n)
+        return make_error(ErrorCode::kIo, "extraction spool: a row is damaged");
+      if (!read_at(at + sizeof n, buf, n))
+        return make_error(ErrorCode::kIo, "extraction spool: cannot read it back");
+      at += sizeof n + n;
+      auto row = decode(buf);
+      if (!fn(row)) return {};
+    }
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::kIo, e.what());
+  }
+  for (const auto& row : memory_) {
+    auto copy = row;
+    if (!fn(copy)) return {};
+  }
+  return {};
+}
+
+std::vector<ChildRow> ChildRows::all() const {
+  std::vector<ChildRow> out;
+  out.reserve(size());
+  if (auto r = for_each([&out](ChildRow& row) {
+        out.push_back(std::move(row));
+        return true;
+      });
+      !r)
+    throw std::runtime_error(r.error().message);
+  return out;
+}
 
 // One item being extracted: what the extractors read, where its findings go, and the limits'
 // accounting for it (across all extractors that run on it).
@@ -207,7 +543,7 @@ bool Dispatcher::ChildEmitter::child(extract::Child c) {
 
 void Dispatcher::ChildEmitter::flush() {
   if (pending_.empty()) return;
-  std::vector<ChildRows> subtrees(pending_.size());
+  std::vector<Subtree> subtrees(pending_.size());
   const auto one = [&](std::size_t i) {
     const std::uint64_t n = pending_[i].child.bytes.size();
     subtrees[i] = d_.process_child(node_, ex_.name(), std::move(pending_[i].child),
@@ -226,12 +562,19 @@ void Dispatcher::ChildEmitter::flush() {
                         });
     });
   }
+  // Each child, then its descendants (their parent indices made relative to this list).
   for (auto& subtree : subtrees) {
-    const auto base = static_cast<std::int64_t>(node_.rows.size());
-    for (auto& row : subtree) {
-      row.parent = row.parent < 0 ? node_.self : row.parent + base;
+    const auto self = static_cast<std::int64_t>(node_.rows.size());
+    subtree.self.parent = node_.self;
+    node_.rows.push_back(std::move(subtree.self));
+    const auto base = self + 1;
+    auto merged = subtree.rows.for_each([&](ChildRow& row) {
+      row.parent = row.parent < 0 ? self : row.parent + base;
       node_.rows.push_back(std::move(row));
-    }
+      return true;
+    });
+    subtree.rows.clear();
+    if (!merged) throw std::runtime_error(merged.error().message);
   }
   pending_.clear();
   pending_bytes_ = 0;
@@ -240,6 +583,8 @@ void Dispatcher::ChildEmitter::flush() {
 Dispatcher::Dispatcher(const ExtractionSettings& settings, DigestPolicy digests,
                        const std::vector<Analyser>& analysers)
     : settings_(settings), digests_(digests), analysers_(analysers) {
+  rows_.spool_rows = std::max<std::uint64_t>(settings_.spool_rows, 1);
+  rows_.spool_dir = settings_.spool_dir;
   for (const auto* e : settings_.extractors) {
     for (const auto t : e->input_types()) {
       if (t == "*") reads_all_ = true;
@@ -302,11 +647,11 @@ void Dispatcher::run_extractors(Node& node, TopBudget& top) const {
   }
 }
 
-ChildRows Dispatcher::process_child(const Node& parent, std::string_view extractor,
-                                    extract::Child c, const Provenance& provenance,
-                                    TopBudget& top) const {
-  ChildRows rows(1);  // rows[0] is this child, filled in last
-  ChildRow self;
+Dispatcher::Subtree Dispatcher::process_child(const Node& parent, std::string_view extractor,
+                                              extract::Child c, const Provenance& provenance,
+                                              TopBudget& top) const {
+  Subtree out{{}, ChildRows(&rows_)};
+  ChildRow& self = out.self;
   auto& r = self.record;
   r.evidence_id = parent.record.evidence_id;
   r.provenance = provenance.str();
@@ -329,8 +674,7 @@ ChildRows Dispatcher::process_child(const Node& parent, std::string_view extract
   r.status = "not-read";
   if (c.status == extract::ChildStatus::kEncrypted ||
       (c.bytes.empty() && c.status != extract::ChildStatus::kOk)) {
-    rows[0] = std::move(self);
-    return rows;
+    return out;
   }
   const std::span<const std::uint8_t> bytes(c.bytes);
   const auto type = sniff::sniff(bytes.first(std::min(bytes.size(), sniff::kSniffBytes)), r.name);
@@ -364,7 +708,7 @@ ChildRows Dispatcher::process_child(const Node& parent, std::string_view extract
       for (const auto& a : analysers_) a(view, r, self.extras, self.warnings);
     }
     Node node(provenance, r.name, type, bytes, r.depth, r, self.extras, self.warnings, self.errors,
-              rows, 0);
+              out.rows, -1);
     run_extractors(node, top);
   } catch (const std::exception& ex) {
     // A library throwing on hostile bytes is an item error, never a crash.
@@ -377,14 +721,14 @@ ChildRows Dispatcher::process_child(const Node& parent, std::string_view extract
     self.extras.matches.clear();
     self.warnings.push_back({r.provenance, "internal", ex.what()});
   }
-  rows[0] = std::move(self);
-  return rows;
+  return out;
 }
 
 void Dispatcher::extract_entry(const Provenance& provenance, std::string_view name,
                                const sniff::ContentType& type, std::span<const std::uint8_t> bytes,
                                ItemTask& task) const {
   if (!enabled()) return;
+  task.children.attach(&rows_);
   const auto records = task.extras.records.size();
   const auto warnings = task.warnings.size();
   const auto errors = task.errors;
@@ -407,24 +751,55 @@ void Dispatcher::extract_entry(const Provenance& provenance, std::string_view na
   run_extractors(node, serial);
 }
 
-Result<void> store_task(case_store::CaseStore& store, ItemTask& task) {
+Result<void> store_task(case_store::CaseStore& store, ItemTask& task, ScanStats& stats) {
   auto id = store.add_item(task.record, task.extras);
   if (!id) return id.error();
   for (const auto& w : task.warnings) {
     if (auto r = store.add_warning(w); !r) return r;
   }
-  std::vector<std::int64_t> ids(task.children.size());
-  for (std::size_t i = 0; i < task.children.size(); ++i) {
-    auto& c = task.children[i];
+  ScanStats add;
+  ++add.items_recorded;
+  add.bytes_read += task.record.bytes_read;
+  add.warnings += task.warnings.size();
+  add.item_errors += (task.record.status == "error" ? 1 : 0) + task.errors;
+  if (task.media) ++add.media;
+  std::vector<std::int64_t> ids;
+  ids.reserve(task.children.size());
+  std::optional<Error> failed;
+  auto r = task.children.for_each([&](ChildRow& c) {
     c.record.parent_id = c.parent < 0 ? *id : ids[static_cast<std::size_t>(c.parent)];
     auto cid = store.add_item(c.record, c.extras);
-    if (!cid) return cid.error();
-    ids[i] = *cid;
-    for (const auto& w : c.warnings) {
-      if (auto r = store.add_warning(w); !r) return r;
+    if (!cid) {
+      failed = cid.error();
+      return false;
     }
-  }
+    ids.push_back(*cid);
+    for (const auto& w : c.warnings) {
+      if (auto wr = store.add_warning(w); !wr) {
+        failed = wr.error();
+        return false;
+      }
+    }
+    ++add.children;
+    add.warnings += c.warnings.size();
+    add.item_errors += (c.record.status == "error" ? 1 : 0) + c.errors;
+    if (c.media) ++add.media;
+    return true;
+  });
+  if (!r) return r;
+  if (failed) return *failed;
+  stats.items_recorded += add.items_recorded;
+  stats.bytes_read += add.bytes_read;
+  stats.warnings += add.warnings;
+  stats.item_errors += add.item_errors;
+  stats.media += add.media;
+  stats.children += add.children;
   return {};
+}
+
+Result<void> store_task(case_store::CaseStore& store, ItemTask& task) {
+  ScanStats ignored;
+  return store_task(store, task, ignored);
 }
 
 void count_task(const ItemTask& task, ScanStats& stats) {
@@ -433,12 +808,14 @@ void count_task(const ItemTask& task, ScanStats& stats) {
   stats.warnings += task.warnings.size();
   stats.item_errors += (task.record.status == "error" ? 1 : 0) + task.errors;
   if (task.media) ++stats.media;
-  for (const auto& c : task.children) {
+  auto r = task.children.for_each([&stats](ChildRow& c) {
     ++stats.children;
     stats.warnings += c.warnings.size();
     stats.item_errors += (c.record.status == "error" ? 1 : 0) + c.errors;
     if (c.media) ++stats.media;
-  }
+    return true;
+  });
+  if (!r) ++stats.item_errors;  // the spool could not be read back: store_task said so first
 }
 
 }  // namespace detail

@@ -15,22 +15,33 @@ using detail::ItemTask;
 using testing::fake_container;
 using testing::FakeExtractor;
 
+// A task with its rows read back (spooled or not), for indexing.
+struct Ran : ItemTask {
+  std::vector<detail::ChildRow> children;
+  std::size_t spooled = 0;  // rows that were in the spool file
+};
+
 class ExtractionTest : public ::testing::Test {
  protected:
-  ItemTask run(const std::vector<std::uint8_t>& bytes) {
+  Ran run(const std::vector<std::uint8_t>& bytes) {
     ExtractionSettings s;
     s.extractors = {&fake_};
     s.limits = limits_;
+    s.spool_rows = spool_rows_;
     dispatcher_ = std::make_unique<detail::Dispatcher>(s, DigestPolicy::kMedia, analysers_);
-    ItemTask t;
+    Ran t;
     t.record.evidence_id = 1;
     t.record.provenance = prov_.str();
     t.record.fs_type = "ext4";
     const sniff::ContentType unknown;
     dispatcher_->extract_entry(prov_, "top.bin", unknown, bytes, t);
+    t.spooled = t.ItemTask::children.spooled();
+    t.children = t.ItemTask::children.all();
+    t.ItemTask::children.clear();
+    t.ItemTask::children.attach(nullptr);  // the next run() replaces the dispatcher
     return t;
   }
-  static std::size_t limit_warnings(const ItemTask& t, const std::string& which) {
+  static std::size_t limit_warnings(const Ran& t, const std::string& which) {
     std::size_t n = 0;
     const auto count = [&](const std::vector<case_store::WarningRecord>& ws) {
       for (const auto& w : ws) n += w.code == "limit" && w.message.find(which) != std::string::npos;
@@ -44,11 +55,12 @@ class ExtractionTest : public ::testing::Test {
   ExtractionLimits limits_;
   std::vector<Analyser> analysers_;
   std::unique_ptr<detail::Dispatcher> dispatcher_;
+  std::uint64_t spool_rows_ = 512;
   Provenance prov_ = Provenance::evidence("disk.raw").child("ext4", "/top.bin");
 };
 
 // Every row as one line: what the writer would store, in order.
-std::string rows(const ItemTask& t) {
+std::string rows(const Ran& t) {
   std::string out;
   for (const auto& c : t.children) {
     out += c.record.provenance + "|" + std::to_string(c.parent) + "|" +
@@ -157,7 +169,7 @@ TEST_F(ExtractionTest, TotalBytesLimitCoversAllDescendants) {
   // any thread count (a run that reaches this limit is redone in emission order).
   for (const int threads : {1, 4}) {
     tbb::task_arena arena(threads);
-    ItemTask t;
+    Ran t;
     arena.execute([&] { t = run(fake_container(2, 100, 1)); });
     ASSERT_EQ(t.children.size(), 3u) << rows(t);
     EXPECT_EQ(t.children[0].record.bytes_read, 100u);
@@ -194,7 +206,7 @@ TEST_F(ExtractionTest, SameRowsForAnyThreadCount) {
   std::string first;
   for (const int threads : {1, 2, 4}) {
     tbb::task_arena arena(threads);
-    ItemTask t;
+    Ran t;
     arena.execute([&] { t = run(fake_container(6, 64, 2)); });
     const auto r = rows(t);
     EXPECT_EQ(t.children.size(), 6u + 36u + 216u);
@@ -211,7 +223,7 @@ TEST_F(ExtractionTest, HundredThousandChildrenInBoundedMemory) {
   limits_.max_ratio = 1e9;  // the container is 15 bytes that say "100,000 children"
   constexpr std::uint32_t kChildren = 100'000;
   constexpr std::uint32_t kSize = 200;
-  ItemTask t;
+  Ran t;
   tbb::task_arena arena(4);
   arena.execute([&] { t = run(fake_container(kChildren, kSize)); });
   ASSERT_EQ(t.children.size(), kChildren);
@@ -221,6 +233,43 @@ TEST_F(ExtractionTest, HundredThousandChildrenInBoundedMemory) {
   EXPECT_LE(dispatcher_->peak_bytes_held(), 256u * kSize);
   EXPECT_GE(dispatcher_->peak_bytes_held(), kSize);
   EXPECT_EQ(dispatcher_->bytes_held(), 0u);
+  // Nor all 100,000 records: past 512 in one list they wait in the spool file.
+  EXPECT_LE(dispatcher_->peak_rows_held(), 512u);
+  EXPECT_GE(t.spooled, kChildren - 512u);
+  EXPECT_EQ(dispatcher_->rows_held(), 0u);
+}
+
+TEST_F(ExtractionTest, SpooledRowsReadBackInOrderAtEveryDepth) {
+  // Every list spools after 3 rows: nested lists are spooled, merged into their parent's list
+  // (spooled again) and read back with their parent indices intact.
+  limits_.batch_children = 7;
+  std::string in_memory;
+  for (const std::uint64_t spool : {1'000'000ULL, 3ULL, 1ULL}) {
+    spool_rows_ = spool;
+    for (const int threads : {1, 4}) {
+      tbb::task_arena arena(threads);
+      Ran t;
+      arena.execute([&] { t = run(fake_container(6, 64, 2)); });
+      ASSERT_EQ(t.children.size(), 6u + 36u + 216u);
+      if (spool == 1'000'000ULL) {
+        EXPECT_EQ(t.spooled, 0u);
+        if (in_memory.empty()) in_memory = rows(t);
+      } else {
+        EXPECT_GT(t.spooled, 200u);
+        EXPECT_LE(dispatcher_->peak_rows_held(), spool * 64u) << "spool " << spool;
+      }
+      EXPECT_EQ(rows(t), in_memory) << "spool " << spool << ", " << threads << " threads";
+      EXPECT_EQ(dispatcher_->rows_held(), 0u);
+      for (std::size_t i = 0; i < t.children.size(); ++i) {
+        const auto p = t.children[i].parent;
+        ASSERT_LT(p, static_cast<std::int64_t>(i));
+        if (p >= 0) {
+          EXPECT_EQ(t.children[static_cast<std::size_t>(p)].record.depth + 1,
+                    t.children[i].record.depth);
+        }
+      }
+    }
+  }
 }
 
 TEST_F(ExtractionTest, BatchByteLimitBoundsMemory) {

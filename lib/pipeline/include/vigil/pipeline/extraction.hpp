@@ -39,6 +39,11 @@ struct ExtractionLimits {
 struct ExtractionSettings {
   std::vector<const extract::Extractor*> extractors;
   ExtractionLimits limits;
+  // The records of children wait for their top-level item to be stored; past this many rows in
+  // one list they wait in an unlinked spool file in spool_dir ("" = $TMPDIR or /tmp), so memory
+  // stays bounded whatever an item holds. Neither changes a result (not in the run record).
+  std::uint64_t spool_rows = 512;
+  std::string spool_dir;
 
   // [{"name":..., "version":...}, ...]
   [[nodiscard]] std::string extractors_json() const;
