@@ -47,6 +47,24 @@ std::string upper_method(const std::string& algorithm) {
 
 std::string text_str(std::string_view s) { return lossy_utf8(s); }
 
+// xsd:decimal's lexical form (XML Schema 1.1 Part 2, 3.3.3): an optional sign, digits, an
+// optional fraction; no exponent. A record that is not one is left out of the location.
+bool is_decimal(std::string_view s) {
+  std::size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  std::size_t digits = 0;
+  bool point = false;
+  for (; i < s.size(); ++i) {
+    if (s[i] == '.' && !point) {
+      point = true;
+    } else if (s[i] >= '0' && s[i] <= '9') {
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  return digits > 0;
+}
+
 class CaseWriter final : public Writer {
  public:
   explicit CaseWriter(std::unique_ptr<AtomicFile> f) : f_(std::move(f)) {}
@@ -62,6 +80,7 @@ class CaseWriter final : public Writer {
     b += "\"uco-configuration\":\"https://ontology.unifiedcyberontology.org/uco/configuration/\",";
     b += "\"uco-core\":\"https://ontology.unifiedcyberontology.org/uco/core/\",";
     b += "\"uco-identity\":\"https://ontology.unifiedcyberontology.org/uco/identity/\",";
+    b += "\"uco-location\":\"https://ontology.unifiedcyberontology.org/uco/location/\",";
     b += "\"uco-observable\":\"https://ontology.unifiedcyberontology.org/uco/observable/\",";
     b += "\"uco-tool\":\"https://ontology.unifiedcyberontology.org/uco/tool/\",";
     b += "\"uco-types\":\"https://ontology.unifiedcyberontology.org/uco/types/\",";
@@ -141,6 +160,42 @@ class CaseWriter final : public Writer {
     return {};
   }
 
+  void emit_location(const ItemInfo& it, const std::string& key, const std::string& file_id) {
+    const std::string* gps[3] = {nullptr, nullptr, nullptr};
+    for (const auto& r : it.records) {
+      if (r.extractor != "exif") continue;
+      if (r.name == "gps_latitude") gps[0] = &r.value;
+      if (r.name == "gps_longitude") gps[1] = &r.value;
+      if (r.name == "gps_altitude") gps[2] = &r.value;
+    }
+    if (!gps[0] || !gps[1] || !is_decimal(*gps[0]) || !is_decimal(*gps[1])) return;
+    JsonObject facet;
+    facet.str("@id", node("latlong-facet", key))
+        .str("@type", "uco-location:LatLongCoordinatesFacet")
+        .raw_value("uco-location:latitude", typed("xsd:decimal", *gps[0]))
+        .raw_value("uco-location:longitude", typed("xsd:decimal", *gps[1]));
+    if (gps[2] && is_decimal(*gps[2]))
+      facet.raw_value("uco-location:altitude", typed("xsd:decimal", *gps[2]));
+    const std::string location = node("location", key);
+    emit(JsonObject()
+             .str("@id", location)
+             .str("@type", "uco-location:Location")
+             .str("uco-core:description",
+                  "GPS position recorded in the EXIF of " + text_str(it.provenance))
+             .raw_value("uco-core:hasFacet", array({facet.done()}))
+             .done());
+    emit(JsonObject()
+             .str("@id", node("relationship", key + "/located-at"))
+             .str("@type", "uco-core:Relationship")
+             .raw_value("uco-core:source", array({id_ref(file_id)}))
+             .raw_value("uco-core:target", id_ref(location))
+             .str("uco-core:kindOfRelationship", "Located_At")
+             .raw_value("uco-core:isDirectional", "true")
+             .str("uco-core:description",
+                  "the picture's EXIF GPS tags (exif extractor) place it here")
+             .done());
+  }
+
   Result<void> item(const ItemInfo& it) override {
     const std::string key = "item-" + it.provenance;
     const std::string id = node("file", key);
@@ -203,6 +258,9 @@ class CaseWriter final : public Writer {
                .raw_value("uco-types:entry", array(exif_entries))
                .done());
     }
+    // The GPS position of the EXIF (signed decimal degrees, metres) as a UCO Location with a
+    // LatLongCoordinatesFacet, which the item is Located_At: only with both coordinates.
+    emit_location(it, key, id);
     std::string desc = "provenance " + text_str(it.provenance) + "; inode " +
                        text_str(it.inode_str) + "; content " + it.content_type + "; status " +
                        it.status + other_records;

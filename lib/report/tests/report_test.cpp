@@ -66,7 +66,8 @@ class ReportTest : public ::testing::Test {
     ASSERT_TRUE(set);
     const auto add = [&](const std::string& path, const std::string& md5, bool deleted,
                          const std::vector<case_store::MatchRecord>& matches,
-                         const std::string& status = "ok") {
+                         const std::string& status = "ok",
+                         const std::vector<case_store::ExtractedRecord>& records = {}) {
       case_store::ItemRecord it;
       it.evidence_id = *ev;
       it.provenance = "img.E01 > vol:0@1048576 > " + path;
@@ -90,6 +91,7 @@ class ReportTest : public ::testing::Test {
       case_store::ItemExtras x;
       x.perceptual.push_back({"pdq", "pdq-fullres", std::string(64, 'e'), 90});
       x.matches = matches;
+      x.records = records;
       auto r = s.add_item(it, x);
       ASSERT_TRUE(r) << r.error().describe();
     };
@@ -100,9 +102,14 @@ class ReportTest : public ::testing::Test {
         *set,    "near", "pdq",   std::string(64, 'e'), std::string(64, 'f'), 12, 31, 90, 100,
         "rot90", "2",    "alert", R"({"pdq":"ff"})"};
     add(kScript, std::string(32, '1'), false, {exact});
-    add(kFormula, std::string(32, '2'), true, {near});
+    // EXIF GPS (plugins/exif records): a whole position, and a latitude without its longitude.
+    add(kFormula, std::string(32, '2'), true, {near}, "ok", {{"exif", "gps_latitude", "10.5"}});
     add(kBadBytes, std::string(32, '3'), false, {exact});
-    add(kArabic, std::string(32, '4'), false, {});
+    add(kArabic, std::string(32, '4'), false, {}, "ok",
+        {{"exif", "make", "Vigil"},
+         {"exif", "gps_latitude", "-33.8666667"},
+         {"exif", "gps_longitude", "151.2000000"},
+         {"exif", "gps_altitude", "12.50"}});
     add("Pictures/unreadable.jpg", "", false, {}, "error");
     ASSERT_TRUE(s.add_warning(
         {"img.E01 > vol:0@1048576 > Pictures/unreadable.jpg", "read", "short read at offset 0"}));
@@ -204,6 +211,36 @@ TEST_F(ReportTest, HostileNamesAreEscapedEverywhere) {
   EXPECT_TRUE(nlohmann::json::accept(slurp(root_ / "out" / "report.case.jsonld")));
   const auto vics = nlohmann::json::parse(slurp(root_ / "out" / "vics-case.json"));
   EXPECT_EQ(vics["value"][0]["Media"].size(), 4u);  // the unreadable item has no digests
+}
+
+// EXIF GPS in CASE: a uco-location:Location with a LatLongCoordinatesFacet (xsd:decimal degrees
+// and metres), which the picture is Located_At; an item with only a latitude gets none.
+TEST_F(ReportTest, CaseExportPlacesGpsPicturesAtALocation) {
+  ASSERT_TRUE(generate_report(options("out")));
+  const auto doc = nlohmann::json::parse(slurp(root_ / "out" / "report.case.jsonld"));
+  EXPECT_EQ(doc["@context"]["uco-location"],
+            "https://ontology.unifiedcyberontology.org/uco/location/");
+  std::vector<nlohmann::json> locations, located_at;
+  std::string arabic_file;
+  for (const auto& n : doc["@graph"]) {
+    if (n["@type"] == "uco-location:Location") locations.push_back(n);
+    if (n.value("uco-core:kindOfRelationship", "") == "Located_At") located_at.push_back(n);
+    if (n["@type"] == "uco-observable:File" &&
+        n.value("uco-core:description", "").find(kArabic) != std::string::npos)
+      arabic_file = n["@id"];
+  }
+  ASSERT_EQ(locations.size(), 1u);
+  ASSERT_EQ(located_at.size(), 1u);
+  const auto& facet = locations[0]["uco-core:hasFacet"][0];
+  EXPECT_EQ(facet["@type"], "uco-location:LatLongCoordinatesFacet");
+  EXPECT_EQ(facet["uco-location:latitude"]["@value"], "-33.8666667");
+  EXPECT_EQ(facet["uco-location:latitude"]["@type"], "xsd:decimal");
+  EXPECT_EQ(facet["uco-location:longitude"]["@value"], "151.2000000");
+  EXPECT_EQ(facet["uco-location:altitude"]["@value"], "12.50");
+  EXPECT_EQ(located_at[0]["@type"], "uco-core:Relationship");
+  ASSERT_FALSE(arabic_file.empty());
+  EXPECT_EQ(located_at[0]["uco-core:source"][0]["@id"], arabic_file);
+  EXPECT_EQ(located_at[0]["uco-core:target"]["@id"], locations[0]["@id"]);
 }
 
 TEST_F(ReportTest, ExactAndNearAreSeparateAndNearNeedsReview) {
