@@ -639,6 +639,40 @@ TEST(CarveFragments, JpegSplitByAnotherPictureIsReassembledAndThePictureCarved) 
   EXPECT_EQ(st.reassembled, 1u);
 }
 
+// A progressive JPEG: decoded whole; split in two, its second fragment holds the DHT and SOS
+// segments between later scans, which the continuation walk checks and passes.
+TEST(CarveFragments, ProgressiveJpegIsDecodedAndReassembled) {
+  cv::Mat m(240, 320, CV_8UC3);
+  cv::theRNG().state = 77;
+  cv::randu(m, cv::Scalar::all(0), cv::Scalar::all(255));
+  cv::GaussianBlur(m, m, {5, 5}, 0);
+  Bytes jpg;
+  ASSERT_TRUE(cv::imencode(".jpg", m, jpg,
+                           {cv::IMWRITE_JPEG_QUALITY, 90, cv::IMWRITE_JPEG_PROGRESSIVE, 1}));
+  Collect whole;
+  carve::carve_span(jpg, 0, carve::Limits{}, whole);
+  ASSERT_EQ(whole.found.size(), 1u);
+  EXPECT_TRUE(whole.found[0].decoded);
+  EXPECT_FALSE(whole.found[0].partial);
+  const std::size_t start = 3000;
+  const std::size_t split = 3 * 4096 + 4096 * ((jpg.size() / 2) / 4096);
+  bool later_scan = false;  // an SOS in the second fragment
+  for (std::size_t i = split - start; i + 1 < jpg.size(); ++i) {
+    later_scan = later_scan || (jpg[i] == 0xFF && jpg[i + 1] == 0xDA);
+  }
+  EXPECT_TRUE(later_scan);
+  Fragmented f{random_bytes(start, 78), jpg, start, split, 0};
+  f.disk.insert(f.disk.end(), jpg.begin(), jpg.begin() + static_cast<long>(split - start));
+  append(f.disk, random_bytes(2 * 4096, 79));
+  f.resume = f.disk.size();
+  f.disk.insert(f.disk.end(), jpg.begin() + static_cast<long>(split - start), jpg.end());
+  append(f.disk, random_bytes(500, 80));
+  Collect sink;
+  carve::carve_span(f.disk, 0, carve::Limits{}, sink);
+  ASSERT_EQ(sink.found.size(), 1u);
+  expect_reassembled(f, sink.found[0]);
+}
+
 TEST(CarveFragments, GapSearchLimitsAreCountedWarnings) {
   const Fragmented f = fragmented(random_bytes(3 * 4096, 42), 1000, 8192, 8);
   {  // no trial decodes allowed: partial, one limit warning
