@@ -341,7 +341,8 @@ Reassembly gap_carve(Span d, std::size_t pos, std::size_t scan_start, std::size_
   // EOI (the second fragment starts at the first aligned block after the gap; later blocks of
   // the same run are inside it). A decode that passes is not proof: a few hundred bytes of gap
   // decoded as garbage can make up for as many bytes of picture skipped. So the pairs around
-  // the first one that passes are tried too, and the smoothest passing picture wins
+  // the first one that passes are tried too, and the passing picture with the smallest step
+  // between two rows wins
   // (DecodeResult::roughness).
   constexpr std::size_t kPerEoi = 8;
   constexpr std::size_t kNeighbours = 3;  // aligned blocks either side of the first pass

@@ -117,8 +117,8 @@ struct JpegRun {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
   JDIMENSION rows = 0;
-  std::uint64_t differences = 0;  // sum of |sample - sample above|
-  std::uint64_t compared = 0;
+  std::uint64_t worst_row = 0;  // the largest sum of |sample - sample above| along one row
+  std::size_t row_bytes = 0;
   bool too_large = false;
   bool failed = false;
 };
@@ -175,16 +175,18 @@ void run_jpeg(TwoSegments& src, const Limits& limits, JpegGuard& g, JpegRun& r) 
   JSAMPARRAY rows =
       (*cinfo.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&cinfo), JPOOL_IMAGE,
                                  static_cast<JDIMENSION>(std::max<std::size_t>(row_bytes, 1)), 2);
+  r.row_bytes = row_bytes;
   while (cinfo.output_scanline < cinfo.output_height) {
     JSAMPROW row = rows[r.rows & 1];
     const JSAMPROW above = rows[(r.rows + 1) & 1];
     if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) continue;
     if (r.rows > 0) {
+      std::uint64_t sum = 0;
       for (std::size_t i = 0; i < row_bytes; ++i) {
-        r.differences +=
+        sum +=
             static_cast<std::uint64_t>(row[i] > above[i] ? row[i] - above[i] : above[i] - row[i]);
       }
-      r.compared += row_bytes;
+      r.worst_row = std::max(r.worst_row, sum);
     }
     ++r.rows;
   }
@@ -218,7 +220,7 @@ DecodeResult decode_jpeg(Span first, Span second, const Limits& limits) {
   if (!r.failed) {
     out.outcome = Decoded::kOk;
     out.roughness =
-        r.compared > 0 ? static_cast<double>(r.differences) / static_cast<double>(r.compared) : 0.0;
+        r.row_bytes > 0 ? static_cast<double>(r.worst_row) / static_cast<double>(r.row_bytes) : 0.0;
     return out;
   }
   out.message = g.message;

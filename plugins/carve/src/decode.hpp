@@ -26,9 +26,10 @@ struct DecodeResult {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
   std::string message;  // the decoder's own message for the error, or the limit reached
-  // JPEG: the mean absolute difference between vertically adjacent samples of the 1/8 scaled
-  // picture (its DC terms). Bytes decoded as garbage leave bands and a shifted DC predictor
-  // behind them, so of two passing reassemblies the smoother one is the right one.
+  // JPEG: the largest mean absolute difference between one row of the 1/8 scaled picture (its
+  // DC terms) and the row above. Bytes decoded as garbage leave a band, and a shifted DC
+  // predictor after it (a step at one row), so of two passing reassemblies the one without such
+  // a step is the right one.
   double roughness = 0;
 };
 
