@@ -430,6 +430,8 @@ Stats carve_span(Span data, std::size_t search_len, std::uint64_t base_offset, c
     pos = next_pair(d, n, pos, search_end);
     if (pos >= search_end) break;
     if (!claims.empty()) {
+      // The search only moves forward past a claim: the ones behind it are done with.
+      std::erase_if(claims, [&](const auto& cl) { return cl.second <= pos; });
       const auto inside = std::find_if(claims.begin(), claims.end(), [&](const auto& cl) {
         return pos >= cl.first && pos < cl.second;
       });
