@@ -26,6 +26,8 @@ void register_hashset(CLI::App& app, Action& action);
 void register_scan(CLI::App& app, Action& action);
 void register_report(CLI::App& app, Action& action);
 void register_list(CLI::App& app, Action& action);
+void register_plan(CLI::App& app, Action& action);   // cli/plan.cpp
+void register_merge(CLI::App& app, Action& action);  // cli/merge.cpp
 
 // The full command line as given (for the run record and the re-run command).
 const std::vector<std::string>& command_line();

@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   vigil::cli::register_hashset(app, action);
   vigil::cli::register_report(app, action);
   vigil::cli::register_list(app, action);
+  vigil::cli::register_plan(app, action);
+  vigil::cli::register_merge(app, action);
 
   try {
     app.parse(argc, argv);

@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "progress.hpp"
+#include "units.hpp"
 #include "vigil/case/case_store.hpp"
 #include "vigil/core/byte_size.hpp"
 #include "vigil/core/text.hpp"
@@ -45,6 +46,7 @@ struct ScanOptions {
   std::string max_child_bytes = "256M";
   std::string max_total_bytes = "16G";
   std::vector<std::string> argv;
+  pipeline::UnitScope* unit = nullptr;  // vigil scan --plan --unit (cli/units.cpp)
 };
 
 std::string json_array(const std::vector<std::string>& v) {
@@ -99,9 +101,6 @@ int run_scan(const ScanOptions& opt) {
   if (!extractors) return fatal("--extractors: " + extractors.error().message);
   settings.extraction.extractors = *extractors;
   settings.extraction.limits = opt.limits;
-  // Children's records past the first few hundred wait in the case folder, which the examiner
-  // chose with room for the case (unlinked files: nothing is left behind).
-  settings.extraction.spool_dir = opt.case_dir;
   for (const auto& [name, text, field] :
        {std::tuple{"--max-child-bytes", &opt.max_child_bytes,
                    &settings.extraction.limits.max_child_bytes},
@@ -164,10 +163,12 @@ int run_scan(const ScanOptions& opt) {
   for (const auto& path : opt.evidence) {
     if (pipeline::stop_requested()) break;
     auto stats = pipeline::scan_evidence(
-        path, **store, *run_id, settings, analysers, [&](const pipeline::ScanStats& s) {
+        path, **store, *run_id, settings, analysers,
+        [&](const pipeline::ScanStats& s) {
           progress.update(total.bytes_read + s.bytes_read, total.bytes_total + s.bytes_total,
                           total.items_recorded + s.items_recorded);
-        });
+        },
+        opt.unit);
     if (!stats) {
       progress.finish();
       (void)(*store)->end_run(*run_id, "failed", case_store::now_utc(), "{}");
@@ -246,15 +247,9 @@ int run_scan(const ScanOptions& opt) {
   return total.warnings > 0 ? kExitItemErrors : kExitOk;
 }
 
-}  // namespace
-
-void register_scan(CLI::App& app, Action& action) {
-  auto* sub = app.add_subcommand(
-      "scan", "Walk, digest and record every item of the evidence in a case store (resumable)");
-  auto opt = std::make_shared<ScanOptions>();
-  sub->add_option("EVIDENCE", opt->evidence, "Evidence items (images or folders)")->required();
-  sub->add_option("--case", opt->case_dir, "Case folder (created if new; added to if not)")
-      ->required();
+// Every option that is a setting of the scan (recorded in the run settings; a plan keeps them
+// for its units). Not EVIDENCE, --case, --quiet, --plan or --unit.
+void add_settings(CLI::App* sub, const std::shared_ptr<ScanOptions>& opt) {
   sub->add_option("-j,--threads", opt->threads, "Worker threads (default: every core)")
       ->check(CLI::Range(0, 1024));
   sub->add_option("--digests", opt->digests,
@@ -308,9 +303,93 @@ void register_scan(CLI::App& app, Action& action) {
                   "Largest child kept in memory; a larger one is cut, partial (default 256M)");
   sub->add_option("--max-total-bytes", opt->max_total_bytes,
                   "Most bytes of all items inside one file-system entry (default 16G)");
+}
+
+}  // namespace
+
+std::function<std::vector<std::string>()> add_scan_setting_options(CLI::App* sub) {
+  const auto before = sub->get_options().size();
+  add_settings(sub, std::make_shared<ScanOptions>());
+  std::vector<const CLI::Option*> added;
+  for (std::size_t i = before; i < sub->get_options().size(); ++i)
+    added.push_back(sub->get_options()[i]);
+  // The settings as given, in registration order (whatever order the user typed them in), so
+  // that the same settings always give the same list.
+  return [added] {
+    std::vector<std::string> args;
+    for (const auto* o : added) {
+      if (o->count() == 0) continue;
+      const std::string name = "--" + o->get_single_name();
+      if (o->get_type_size_max() == 0) {
+        for (std::size_t i = 0; i < o->count(); ++i) args.push_back(name);
+        continue;
+      }
+      for (const auto& v : o->results()) {
+        args.push_back(name);
+        args.push_back(v);
+      }
+    }
+    return args;
+  };
+}
+
+int run_scan_unit(const std::vector<std::string>& settings_args, const std::string& evidence,
+                  const std::string& case_dir, bool quiet, pipeline::UnitScope& scope) {
+  CLI::App app{"vigil scan (a unit of a plan)"};
+  auto opt = std::make_shared<ScanOptions>();
+  add_settings(&app, opt);
+  std::vector<std::string> args(settings_args.rbegin(), settings_args.rend());
+  try {
+    app.parse(args);  // (CLI11 takes a reversed vector)
+  } catch (const CLI::ParseError& e) {
+    return fatal(std::string("the plan's scan settings do not parse: ") + e.what());
+  }
+  opt->evidence = {evidence};
+  opt->case_dir = case_dir;
+  opt->quiet = quiet;
+  opt->argv = command_line();
+  opt->unit = &scope;
+  return run_scan(*opt);
+}
+
+void register_scan(CLI::App& app, Action& action) {
+  auto* sub = app.add_subcommand(
+      "scan", "Walk, digest and record every item of the evidence in a case store (resumable)");
+  auto opt = std::make_shared<ScanOptions>();
+  auto* evidence = sub->add_option("EVIDENCE", opt->evidence,
+                                   "Evidence items (images or folders); required without --plan");
+  auto* case_dir =
+      sub->add_option("--case", opt->case_dir,
+                      "Case folder (created if new; added to if not); required without --plan");
+  auto unit = std::make_shared<std::pair<std::string, int>>("", -1);
+  auto* plan = sub->add_option("--plan", unit->first,
+                               "Run one work unit of this plan (vigil plan) into its unit store; "
+                               "the evidence, case and settings are the plan's")
+                   ->excludes(evidence)
+                   ->excludes(case_dir);
+  sub->add_option("--unit", unit->second, "The unit of --plan to run (0, 1, ...)")
+      ->check(CLI::Range(0, 1 << 30))
+      ->needs(plan);
+  const auto first_setting = sub->get_options().size();
+  add_settings(sub, opt);
+  const auto end_setting = sub->get_options().size();
   sub->add_flag("-q,--quiet", opt->quiet, "No progress bar and no summary");
-  sub->callback([opt, &action] {
+  sub->callback([opt, &action, sub, unit, first_setting, end_setting] {
     opt->argv = command_line();
+    if (!unit->first.empty()) {
+      if (unit->second < 0) throw CLI::RequiredError("--unit (with --plan)");
+      for (auto i = first_setting; i < end_setting; ++i) {
+        if (sub->get_options()[i]->count() > 0)
+          throw CLI::ValidationError(sub->get_options()[i]->get_name(),
+                                     "the settings of a unit are its plan's");
+      }
+      action = [unit, quiet = opt->quiet] {
+        return run_plan_unit(unit->first, unit->second, quiet);
+      };
+      return;
+    }
+    if (opt->evidence.empty()) throw CLI::RequiredError("EVIDENCE");
+    if (opt->case_dir.empty()) throw CLI::RequiredError("--case");
     action = [opt] { return run_scan(*opt); };
   });
 }

@@ -20,6 +20,7 @@
 #include "vigil/digest/multi_hasher.hpp"
 #include "vigil/evidence/verify.hpp"
 #include "vigil/pipeline/memory_budget.hpp"
+#include "vigil/pipeline/units.hpp"
 
 namespace vigil::pipeline {
 namespace {
@@ -204,7 +205,7 @@ std::uint64_t ScanSettings::retain_limit() const { return std::min(max_retained,
 Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::CaseStore& store,
                                 std::int64_t run_id, const ScanSettings& settings,
                                 const std::vector<Analyser>& analysers,
-                                const ScanProgress& progress) {
+                                const ScanProgress& progress, UnitScope* unit) {
   const std::string path = std::filesystem::absolute(evidence_path).lexically_normal().string();
   auto opened = evidence::open_evidence(path);
   if (!opened) return opened.error();
@@ -232,7 +233,9 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
     return r.error();
 
   // Verification runs beside the walk and the workers; its result is recorded at the end.
-  BackgroundVerification verification(path, info, settings.verify);
+  // (A work unit verifies only when its plan asks it to.)
+  BackgroundVerification verification(
+      path, info, unit != nullptr && !unit->verify ? VerifyMode::kOff : settings.verify);
 
   // Walk first (metadata only): the list fixes the order of everything that follows.
   std::vector<evidence::Entry> entries;
@@ -264,12 +267,23 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   if (auto r = store.commit_batch(); !r) return r.error();
   stats.entries = entries.size();
   stats.warnings = walk_warnings.size();
+  const std::uint64_t first = unit != nullptr ? unit->first_entry : 0;
+  const std::uint64_t end =
+      unit != nullptr ? std::min<std::uint64_t>(unit->end_entry, entries.size()) : entries.size();
+  if (unit != nullptr) {
+    unit->walk_entries = entries.size();
+    WalkFingerprint fp;
+    for (const auto& e : entries) fp.add(e);
+    unit->walk_fingerprint = fp.hex();
+    stats.entries = end > first ? end - first : 0;
+    if (!unit->count_walk_warnings) stats.warnings = 0;
+  }
 
   auto recorded = store.recorded_items(*evidence_id);
   if (!recorded) return recorded.error();
   std::vector<std::size_t> todo;
   todo.reserve(entries.size());
-  for (std::size_t i = 0; i < entries.size(); ++i) {
+  for (std::size_t i = first; i < end; ++i) {
     if (recorded->count(entries[i].provenance.str()) != 0) {
       ++stats.items_resumed;
       continue;
@@ -362,10 +376,11 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
               }
               // The item and all its descendants in the same transaction: a resumed scan
               // never finds a parent without its children.
-              if (auto r = detail::store_task(store, *t, stats); !r) {
+              if (auto r = detail::store_task(store, *t); !r) {
                 fail(r.error());
                 return;
               }
+              detail::count_task(*t, stats);
               in_batch += 1 + t->children.size();
               if (in_batch >= 2000 || std::chrono::steady_clock::now() - batch_started >
                                           std::chrono::milliseconds(500)) {
@@ -381,7 +396,6 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   });
   stats.peak_retained = budget.peak();
   stats.child_bytes_peak = dispatcher.peak_bytes_held();
-  stats.child_rows_peak = dispatcher.peak_rows_held();
   if (store_error) return *store_error;
   if (batch_open) {
     if (auto r = store.commit_batch(); !r) return r.error();
@@ -392,21 +406,26 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
     if (progress) progress(stats);
     return stats;
   }
-  // The verification's result, and the items read from damaged chunks, before the run ends.
-  auto verified = verification.finish(
-      ev, entries,
-      [&settings](const evidence::Entry& e) { return has_content(e, settings.digests); }, store,
-      *evidence_id, run_id);
-  if (!verified) return verified.error();
-  stats.warnings += *verified;
+  const auto read = [&settings](const evidence::Entry& e) {
+    return has_content(e, settings.digests);
+  };
+  if (unit != nullptr) {
+    // A unit returns the verification's outcome; the merge records it after every item.
+    auto outcome = verification.outcome(ev, entries, read);
+    if (!outcome) return outcome.error();
+    unit->verification = std::move(*outcome);
+  } else {
+    // The verification's result, and the items read from damaged chunks, before the run ends.
+    auto verified = verification.finish(ev, entries, read, store, *evidence_id, run_id);
+    if (!verified) return verified.error();
+    stats.warnings += *verified;
+  }
   if (progress) progress(stats);
   if (auto r = store.audit(run_id, case_store::now_utc(), "evidence-scanned",
                            fmt::format("{{\"evidence_id\":{},\"entries\":{},\"items_recorded\":{},"
-                                       "\"items_resumed\":{},\"bytes_read\":{},\"warnings\":{},"
-                                       "\"child_rows_peak\":{},\"child_bytes_peak\":{}}}",
+                                       "\"items_resumed\":{},\"bytes_read\":{},\"warnings\":{}}}",
                                        *evidence_id, stats.entries, stats.items_recorded,
-                                       stats.items_resumed, stats.bytes_read, stats.warnings,
-                                       stats.child_rows_peak, stats.child_bytes_peak));
+                                       stats.items_resumed, stats.bytes_read, stats.warnings));
       !r)
     return r.error();
   return stats;

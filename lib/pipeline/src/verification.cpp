@@ -103,90 +103,101 @@ Result<std::uint64_t> BackgroundVerification::finish(
     evidence::Evidence& ev, const std::vector<evidence::Entry>& entries,
     const std::function<bool(const evidence::Entry&)>& has_content, case_store::CaseStore& store,
     std::int64_t evidence_id, std::int64_t run_id) {
-  if (!result_) return std::uint64_t{0};
+  auto found = outcome(ev, entries, has_content);
+  if (!found) return found.error();
+  if (!found->ran) return std::uint64_t{0};
+  if (auto r = store.begin_batch(); !r) return r.error();
+  auto warnings = apply_verification(*found, store, evidence_id, run_id);
+  if (!warnings) return warnings.error();
+  if (auto r = store.commit_batch(); !r) return r.error();
+  return *warnings;
+}
+
+Result<VerificationOutcome> BackgroundVerification::outcome(
+    evidence::Evidence& ev, const std::vector<evidence::Entry>& entries,
+    const std::function<bool(const evidence::Entry&)>& has_content) {
+  VerificationOutcome out;
+  if (!result_) return out;
   const evidence::VerifyResult v = result_->get();
   result_.reset();
-  const std::string result = v.verified() ? "verified" : "not verified: " + v.failure_reason();
-  const std::string chunks = chunk_check_json(v.chunks);
-  if (auto r =
-          store.set_evidence_verification(evidence_id, v.md5, v.sha1, v.sha256, result, chunks);
+  out.ran = true;
+  out.md5 = v.md5;
+  out.sha1 = v.sha1;
+  out.sha256 = v.sha256;
+  out.result = v.verified() ? "verified" : "not verified: " + v.failure_reason();
+  out.chunk_check = chunk_check_json(v.chunks);
+  const auto warn = [&out](std::string provenance, const char* code, std::string message) {
+    out.actions.push_back({false, {std::move(provenance), code, std::move(message)}});
+  };
+  if (!v.verified()) warn(ev.info().name, "verify", "evidence not verified: " + v.failure_reason());
+  const auto damaged = v.chunks.damaged_ranges();
+  if (damaged.empty()) return out;
+  const std::string all = ranges_text(damaged);
+  // A volume holding damaged sectors: its own metadata (directories, MFT records, inode
+  // tables) may have been read from them, so its listing may be affected too.
+  for (const auto& vol : ev.volumes()) {
+    if (vol.kind != evidence::VolumeKind::kFileSystem) continue;
+    const auto hit = damaged_overlap(evidence::ContentLocation{{{vol.offset, vol.length}}, true},
+                                     damaged, v.chunks.bytes_per_sector);
+    if (hit.empty()) continue;
+    warn(vol.provenance.str(), "damaged",
+         "this volume holds damaged EWF chunks (sectors " + ranges_text(hit) +
+             "): file-system metadata read from them, and so its listing, may be wrong");
+  }
+  for (const auto& e : entries) {
+    if (!has_content(e) || e.size == 0) continue;
+    std::string prov = e.provenance.str();
+    auto where = ev.content_location(e);
+    if (!where) {
+      warn(std::move(prov), "damage-unknown",
+           "the image has damaged chunks (sectors " + all +
+               ") and this item's content could not be placed to rule them out: " +
+               where.error().message);
+      continue;
+    }
+    const auto hit = damaged_overlap(*where, damaged, v.chunks.bytes_per_sector);
+    if (hit.empty()) {
+      if (!where->complete) {
+        warn(std::move(prov), "damage-unknown",
+             "the image has damaged chunks (sectors " + all +
+                 ") and part of this item's content could not be placed to rule them out");
+      }
+      continue;
+    }
+    out.actions.push_back(
+        {true,
+         {std::move(prov), "damaged",
+          "content read from damaged EWF chunks (sectors " + ranges_text(hit) +
+              ": checksum error or unreadable); the bytes read may not be the file's, so no "
+              "digest is recorded"}});
+  }
+  return out;
+}
+
+Result<std::uint64_t> apply_verification(const VerificationOutcome& outcome,
+                                         case_store::CaseStore& store, std::int64_t evidence_id,
+                                         std::int64_t run_id) {
+  if (!outcome.ran) return std::uint64_t{0};
+  if (auto r = store.set_evidence_verification(evidence_id, outcome.md5, outcome.sha1,
+                                               outcome.sha256, outcome.result, outcome.chunk_check);
       !r)
     return r.error();
   std::string audit = fmt::format("{{\"evidence_id\":{},\"result\":", evidence_id);
-  append_json_string(audit, result);
-  audit += ",\"chunk_check\":" + (chunks.empty() ? std::string("null") : chunks) + "}";
+  append_json_string(audit, outcome.result);
+  audit += ",\"chunk_check\":" +
+           (outcome.chunk_check.empty() ? std::string("null") : outcome.chunk_check) + "}";
   if (auto r = store.audit(run_id, case_store::now_utc(), "evidence-verified", audit); !r)
     return r.error();
-
   std::uint64_t warnings = 0;
-  if (auto r = store.begin_batch(); !r) return r.error();
-  if (!v.verified()) {
-    if (auto r = store.add_warning(
-            {ev.info().name, "verify", "evidence not verified: " + v.failure_reason()});
-        !r)
-      return r.error();
-    ++warnings;
-  }
-  const auto damaged = v.chunks.damaged_ranges();
-  if (!damaged.empty()) {
-    const std::string all = ranges_text(damaged);
-    // A volume holding damaged sectors: its own metadata (directories, MFT records, inode
-    // tables) may have been read from them, so its listing may be affected too.
-    for (const auto& vol : ev.volumes()) {
-      if (vol.kind != evidence::VolumeKind::kFileSystem) continue;
-      const auto hit = damaged_overlap(evidence::ContentLocation{{{vol.offset, vol.length}}, true},
-                                       damaged, v.chunks.bytes_per_sector);
-      if (hit.empty()) continue;
-      if (auto r = store.add_warning(
-              {vol.provenance.str(), "damaged",
-               "this volume holds damaged EWF chunks (sectors " + ranges_text(hit) +
-                   "): file-system metadata read from them, and so its listing, may be wrong"});
-          !r)
-        return r.error();
-      ++warnings;
-    }
-    for (const auto& e : entries) {
-      if (!has_content(e) || e.size == 0) continue;
-      const std::string prov = e.provenance.str();
-      auto where = ev.content_location(e);
-      if (!where) {
-        if (auto r = store.add_warning(
-                {prov, "damage-unknown",
-                 "the image has damaged chunks (sectors " + all +
-                     ") and this item's content could not be placed to rule them out: " +
-                     where.error().message});
-            !r)
-          return r.error();
-        ++warnings;
-        continue;
-      }
-      const auto hit = damaged_overlap(*where, damaged, v.chunks.bytes_per_sector);
-      if (hit.empty()) {
-        if (!where->complete) {
-          if (auto r = store.add_warning(
-                  {prov, "damage-unknown",
-                   "the image has damaged chunks (sectors " + all +
-                       ") and part of this item's content could not be placed to rule them out"});
-              !r)
-            return r.error();
-          ++warnings;
-        }
-        continue;
-      }
-      auto ids = store.mark_item_damaged(evidence_id, prov);
+  for (const auto& a : outcome.actions) {
+    if (a.mark_damaged) {
+      auto ids = store.mark_item_damaged(evidence_id, a.warning.provenance);
       if (!ids) return ids.error();
       if (ids->empty()) continue;  // not recorded (a scan that failed before reaching it)
-      if (auto r = store.add_warning(
-              {prov, "damaged",
-               "content read from damaged EWF chunks (sectors " + ranges_text(hit) +
-                   ": checksum error or unreadable); the bytes read may not be the file's, so "
-                   "no digest is recorded"});
-          !r)
-        return r.error();
-      ++warnings;
     }
+    if (auto r = store.add_warning(a.warning); !r) return r.error();
+    ++warnings;
   }
-  if (auto r = store.commit_batch(); !r) return r.error();
   return warnings;
 }
 

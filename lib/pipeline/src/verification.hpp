@@ -41,6 +41,11 @@ class BackgroundVerification {
                                const std::function<bool(const evidence::Entry&)>& has_content,
                                case_store::CaseStore& store, std::int64_t evidence_id,
                                std::int64_t run_id);
+  // Waits for the result and returns what finish() would record (apply_verification records
+  // it). ran is false when no verification was asked for.
+  Result<VerificationOutcome> outcome(
+      evidence::Evidence& ev, const std::vector<evidence::Entry>& entries,
+      const std::function<bool(const evidence::Entry&)>& has_content);
 
  private:
   std::optional<std::future<evidence::VerifyResult>> result_;

@@ -72,7 +72,6 @@ struct ScanStats {
   std::uint64_t item_errors = 0;
   std::uint64_t children = 0;          // items found inside items (this run)
   std::uint64_t child_bytes_peak = 0;  // most bytes of children held in memory at once
-  std::uint64_t child_rows_peak = 0;   // most children's records held in memory at once
   std::uint64_t peak_retained = 0;     // most bytes of media kept whole at once (<= the budget)
   bool interrupted = false;            // request_stop() ended the scan before its last item
 };
@@ -99,13 +98,48 @@ using Analyser =
 
 using ScanProgress = std::function<void(const ScanStats&)>;
 
+// What the verification of an evidence item adds to the case, in order (verification.cpp): a
+// warning, or an item marked damaged (with its descendants) and then its warning, which is added
+// only when the item is recorded. A work unit (vigil plan) computes it; the merge applies it.
+struct VerificationAction {
+  bool mark_damaged = false;
+  case_store::WarningRecord warning;
+};
+struct VerificationOutcome {
+  bool ran = false;  // false: the settings ask for no verification of this evidence
+  std::string md5, sha1, sha256, result, chunk_check;
+  std::vector<VerificationAction> actions;
+};
+
+// Records the outcome for evidence_id (the evidence row, the audit entry, the warnings and the
+// damaged items) inside the caller's open transaction. Returns the number of warnings added.
+Result<std::uint64_t> apply_verification(const VerificationOutcome& outcome,
+                                         case_store::CaseStore& store, std::int64_t evidence_id,
+                                         std::int64_t run_id);
+
+// One work unit of a plan (vigil plan, vigil scan --plan --unit): only the entries
+// [first_entry, end_entry) of the walk (every volume, walk order) are read, and the evidence is
+// verified only by the unit that is asked to (whose outcome is returned, not applied). The walk
+// itself is whole in every unit, so that the entries and their order are the plan's.
+struct UnitScope {
+  std::uint64_t first_entry = 0;
+  std::uint64_t end_entry = UINT64_MAX;
+  bool verify = false;               // compute the evidence's verification
+  bool count_walk_warnings = false;  // the evidence's first unit counts the walk's warnings
+  bool carve = false;                // this unit carves the evidence (after the entries)
+  // Filled by scan_evidence:
+  std::uint64_t walk_entries = 0;
+  std::string walk_fingerprint;  // WalkFingerprint over every entry (units.hpp)
+  VerificationOutcome verification;
+};
+
 // Scans one evidence item into the case store under run_id. Fatal problems (evidence that
 // cannot be opened, a case store that cannot be written) are Errors; item-level problems are
 // counted warnings.
 Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::CaseStore& store,
                                 std::int64_t run_id, const ScanSettings& settings,
                                 const std::vector<Analyser>& analysers,
-                                const ScanProgress& progress);
+                                const ScanProgress& progress, UnitScope* unit = nullptr);
 
 // Versions of every library that can change a result, as a JSON object.
 std::string library_versions_json();
