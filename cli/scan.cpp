@@ -101,6 +101,9 @@ int run_scan(const ScanOptions& opt) {
   if (!extractors) return fatal("--extractors: " + extractors.error().message);
   settings.extraction.extractors = *extractors;
   settings.extraction.limits = opt.limits;
+  // Children's records past the first few hundred wait in the case folder, which the examiner
+  // chose with room for the case (unlinked files: nothing is left behind).
+  settings.extraction.spool_dir = opt.case_dir;
   for (const auto& [name, text, field] :
        {std::tuple{"--max-child-bytes", &opt.max_child_bytes,
                    &settings.extraction.limits.max_child_bytes},

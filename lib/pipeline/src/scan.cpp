@@ -376,11 +376,10 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
               }
               // The item and all its descendants in the same transaction: a resumed scan
               // never finds a parent without its children.
-              if (auto r = detail::store_task(store, *t); !r) {
+              if (auto r = detail::store_task(store, *t, stats); !r) {
                 fail(r.error());
                 return;
               }
-              detail::count_task(*t, stats);
               in_batch += 1 + t->children.size();
               if (in_batch >= 2000 || std::chrono::steady_clock::now() - batch_started >
                                           std::chrono::milliseconds(500)) {
@@ -396,6 +395,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   });
   stats.peak_retained = budget.peak();
   stats.child_bytes_peak = dispatcher.peak_bytes_held();
+  stats.child_rows_peak = dispatcher.peak_rows_held();
   if (store_error) return *store_error;
   if (batch_open) {
     if (auto r = store.commit_batch(); !r) return r.error();
@@ -423,9 +423,11 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   if (progress) progress(stats);
   if (auto r = store.audit(run_id, case_store::now_utc(), "evidence-scanned",
                            fmt::format("{{\"evidence_id\":{},\"entries\":{},\"items_recorded\":{},"
-                                       "\"items_resumed\":{},\"bytes_read\":{},\"warnings\":{}}}",
+                                       "\"items_resumed\":{},\"bytes_read\":{},\"warnings\":{},"
+                                       "\"child_rows_peak\":{},\"child_bytes_peak\":{}}}",
                                        *evidence_id, stats.entries, stats.items_recorded,
-                                       stats.items_resumed, stats.bytes_read, stats.warnings));
+                                       stats.items_resumed, stats.bytes_read, stats.warnings,
+                                       stats.child_rows_peak, stats.child_bytes_peak));
       !r)
     return r.error();
   return stats;

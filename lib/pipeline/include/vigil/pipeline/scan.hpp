@@ -72,6 +72,7 @@ struct ScanStats {
   std::uint64_t item_errors = 0;
   std::uint64_t children = 0;          // items found inside items (this run)
   std::uint64_t child_bytes_peak = 0;  // most bytes of children held in memory at once
+  std::uint64_t child_rows_peak = 0;   // most children's records held in memory at once
   std::uint64_t peak_retained = 0;     // most bytes of media kept whole at once (<= the budget)
   bool interrupted = false;            // request_stop() ended the scan before its last item
 };
