@@ -39,6 +39,8 @@ packages=(
   # (p7zip-full), bzip2 and xz write the container test data (testdata/make_containers.sh) and
   # the fuzz seeds (plugins/archive/fuzz/make_corpus.sh)
   libarchive-dev zip p7zip-full bzip2 xz-utils
+  # bench/extract: gsf (libgsf-bin) writes the OLE .doc files of the containers bench image
+  libgsf-bin
   # Windows Search index (plugins/searchindex): Windows.edb is an ESE database read through
   # libesedb; esedbexport (libesedb-utils) is the reference reader its tests compare against
   libesedb-dev libesedb-utils
