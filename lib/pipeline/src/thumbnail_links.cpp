@@ -151,30 +151,37 @@ Result<ThumbnailLinkStats> link_thumbnails(case_store::CaseStore& store) {
   }
   stats.cache_entries = entries.size();
 
-  Query picture(db,
-                "SELECT id FROM items WHERE parent_id = ?1 AND extractor = 'thumbcache' AND "
-                "path = ?2 ORDER BY id LIMIT 1");
+  // Every thumbcache picture by (cache item, locator), read once: a lookup per entry would scan
+  // all of a cache's children each time (quadratic in the entries of one cache).
+  std::map<std::pair<std::int64_t, std::string>, std::int64_t> pictures;
+  {
+    Query q(db,
+            "SELECT id, parent_id, path FROM items WHERE extractor = 'thumbcache' AND parent_id "
+            "IS NOT NULL ORDER BY id");
+    if (!q.ok()) return q.error("prepare");
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW)
+      pictures.emplace(std::pair{sqlite3_column_int64(q.get(), 1), q.str(2)},
+                       sqlite3_column_int64(q.get(), 0));
+    if (rc != SQLITE_DONE) return q.error("read thumbcache pictures");
+  }
   Query next_seq(db, "SELECT COALESCE(MAX(seq), -1) + 1 FROM records WHERE item_id = ?1");
   Query insert(db,
                "INSERT INTO records(item_id, seq, extractor, name, value) VALUES(?1, ?2, ?3, ?4, "
                "?5)");
-  if (!picture.ok() || !next_seq.ok() || !insert.ok()) return insert.error("prepare");
+  if (!next_seq.ok() || !insert.ok()) return insert.error("prepare");
   for (const auto& e : entries) {
     const auto hits = by_id.find({e.evidence, e.cache_id});
     if (hits == by_id.end()) continue;
     ++stats.entries_linked;
     // The picture child's locator, exactly as plugins/thumbcache names it.
     const std::string locator = "entry " + std::to_string(e.n) + " (id " + e.cache_id + ")";
-    sqlite3_bind_int64(picture.get(), 1, e.cache_item);
-    sqlite3_bind_text(picture.get(), 2, locator.data(), static_cast<int>(locator.size()),
-                      SQLITE_TRANSIENT);
     std::int64_t target = e.cache_item;
     std::string name = "entry_" + std::to_string(e.n) + "_original_file";
-    if (sqlite3_step(picture.get()) == SQLITE_ROW) {
-      target = sqlite3_column_int64(picture.get(), 0);
+    if (const auto pic = pictures.find({e.cache_item, locator}); pic != pictures.end()) {
+      target = pic->second;
       name = "original_file";
     }
-    sqlite3_reset(picture.get());
     for (const IndexItem* hit : hits->second) {
       sqlite3_bind_int64(next_seq.get(), 1, target);
       if (sqlite3_step(next_seq.get()) != SQLITE_ROW) return next_seq.error("next record");
