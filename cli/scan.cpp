@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <tuple>
@@ -36,7 +37,6 @@ struct ScanOptions {
   bool quiet = false;
   std::vector<std::string> hash_sets;
   bool no_perceptual = false;
-  bool no_reuse = false;  // hidden: for bench/extract, which measures what reuse saves
   std::string pdq_pipeline = "canonical";
   int pdq_threshold = 31;
   int pdq_min_quality = 50;
@@ -46,6 +46,12 @@ struct ScanOptions {
   pipeline::ExtractionLimits limits;
   std::string max_child_bytes = "256M";
   std::string max_total_bytes = "16G";
+  // Carving of unallocated space, unpartitioned space and slack (issue 14).
+  bool no_carve = false;
+  bool no_carve_slack = false;
+  std::uint64_t carve_max_items = pipeline::CarvingSettings{}.max_items;
+  double carve_max_seconds = pipeline::CarvingSettings{}.max_seconds;
+  std::vector<std::string> carve_max_bytes;  // FORMAT=SIZE
   std::vector<std::string> argv;
   pipeline::UnitScope* unit = nullptr;  // vigil scan --plan --unit (cli/units.cpp)
 };
@@ -115,6 +121,25 @@ int run_scan(const ScanOptions& opt) {
     *field = *bytes;
   }
 
+  settings.carving.enabled = !opt.no_carve;
+  settings.carving.slack = !opt.no_carve_slack;
+  settings.carving.max_items = opt.carve_max_items;
+  settings.carving.max_seconds = opt.carve_max_seconds;
+  for (const auto& spec : opt.carve_max_bytes) {
+    const auto eq = spec.find('=');
+    const auto fmt_name = spec.substr(0, eq);
+    const auto it =
+        std::find(pipeline::kCarveFormats.begin(), pipeline::kCarveFormats.end(), fmt_name);
+    if (eq == std::string::npos || it == pipeline::kCarveFormats.end())
+      return fatal("--carve-max-bytes " + spec +
+                   ": expected FORMAT=SIZE with FORMAT one of jpeg, png, gif, bmp, webp");
+    auto bytes = parse_byte_size(spec.substr(eq + 1));
+    if (!bytes) return fatal("--carve-max-bytes " + bytes.error().message);
+    if (*bytes < 64) return fatal("--carve-max-bytes " + spec + ": at least 64 bytes");
+    settings.carving.max_bytes[static_cast<std::size_t>(it - pipeline::kCarveFormats.begin())] =
+        *bytes;
+  }
+
   auto store = case_store::CaseStore::open(opt.case_dir, true);
   if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);
   std::shared_ptr<pipeline::OpenSets> sets;
@@ -125,8 +150,8 @@ int run_scan(const ScanOptions& opt) {
     settings.list_digests = pipeline::holds_file_digests(*sets);
   }
   // The same bytes are decoded once per case: results of earlier runs seed the reuse.
-  if (!opt.no_reuse) analysis.reuse = std::make_shared<pipeline::PerceptualCache>();
-  if (analysis.perceptual && analysis.reuse) {
+  analysis.reuse = std::make_shared<pipeline::PerceptualCache>();
+  if (analysis.perceptual) {
     if (auto r = analysis.reuse->seed(**store,
                                       std::string(phash::pdq_pipeline_name(analysis.pdq_pipeline)));
         !r)
@@ -138,10 +163,10 @@ int run_scan(const ScanOptions& opt) {
   // Every effective setting, canonical (keys sorted), for the run record and the report.
   auto settings_doc = nlohmann::json::parse(settings.to_json());
   settings_doc["analysis"] = nlohmann::json::parse(analysis.to_json());
-  if (!analysis.reuse) settings_doc["analysis"]["reuse"] = false;
   settings_doc["hash_sets"] = opt.hash_sets;
   settings_doc["extraction"] = nlohmann::json::parse(settings.extraction.limits.to_json());
   settings_doc["extractors"] = nlohmann::json::parse(settings.extraction.extractors_json());
+  settings_doc["carving"] = nlohmann::json::parse(settings.carving.to_json());
   const std::string settings_json = settings_doc.dump();
   const auto started = std::chrono::steady_clock::now();
   case_store::RunRecord run{case_store::now_utc(),
@@ -190,6 +215,8 @@ int run_scan(const ScanOptions& opt) {
     total.warnings += stats->warnings;
     total.item_errors += stats->item_errors;
     total.children += stats->children;
+    total.carved += stats->carved;
+    total.carve_bytes += stats->carve_bytes;
   }
   progress.finish();
   const bool interrupted = pipeline::stop_requested();
@@ -216,18 +243,17 @@ int run_scan(const ScanOptions& opt) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string summary = fmt::format(
-      "{{\"bytes_read\":{},\"children\":{},\"entries\":{},\"item_errors\":{},"
-      "\"items_recorded\":{},\"items_resumed\":{},\"media\":{},\"warnings\":{}}}",
-      total.bytes_read, total.children, total.entries, total.item_errors, total.items_recorded,
-      total.items_resumed, total.media, total.warnings);
+      "{{\"bytes_read\":{},\"carve_bytes\":{},\"carved\":{},\"children\":{},\"entries\":{},"
+      "\"item_errors\":{},\"items_recorded\":{},\"items_resumed\":{},\"media\":{},"
+      "\"warnings\":{}}}",
+      total.bytes_read, total.carve_bytes, total.carved, total.children, total.entries,
+      total.item_errors, total.items_recorded, total.items_resumed, total.media, total.warnings);
   const std::string status = interrupted          ? "interrupted"
                              : total.warnings > 0 ? "complete-with-warnings"
                                                   : "complete";
-  if (!opt.quiet && analysis.reuse && analysis.reuse->reused() > 0) {
-    std::cerr << fmt::format(
-        "perceptual results reused for {} item{} with bytes already decoded ({} decoded)\n",
-        analysis.reuse->reused(), analysis.reuse->reused() == 1 ? "" : "s",
-        analysis.reuse->computed());
+  if (!opt.quiet && analysis.reuse->reused() > 0) {
+    std::cerr << fmt::format("perceptual results reused for {} item{} with bytes already decoded\n",
+                             analysis.reuse->reused(), analysis.reuse->reused() == 1 ? "" : "s");
   }
   if (auto r = (*store)->end_run(*run_id, status, case_store::now_utc(), summary); !r)
     return fatal("case " + opt.case_dir + ": " + r.error().message);
@@ -245,9 +271,11 @@ int run_scan(const ScanOptions& opt) {
   if (!opt.quiet) {
     std::cerr << fmt::format(
         "scanned {} evidence item{}: {} entries ({} recorded, {} already in the case), {} items "
-        "inside items, {} media, {} read, {} warning{}, {} item error{}, {:.1f} s\n",
+        "inside items, {} carved from {} of unallocated space and slack, {} media, {} read, {} "
+        "warning{}, {} item error{}, {:.1f} s\n",
         opt.evidence.size(), opt.evidence.size() == 1 ? "" : "s", total.entries,
-        total.items_recorded, total.items_resumed, total.children, total.media,
+        total.items_recorded, total.items_resumed, total.children, total.carved,
+        human_bytes(static_cast<double>(total.carve_bytes)), total.media,
         human_bytes(static_cast<double>(total.bytes_read)), total.warnings,
         total.warnings == 1 ? "" : "s", total.item_errors, total.item_errors == 1 ? "" : "s", secs);
   }
@@ -277,9 +305,6 @@ void add_settings(CLI::App* sub, const std::shared_ptr<ScanOptions>& opt) {
                   "A compiled known list (vigil hashset import) to match against (repeatable)")
       ->allow_extra_args(false);
   sub->add_flag("--no-perceptual", opt->no_perceptual, "Skip PDQ and pHash of pictures");
-  // Hidden (no group): decode every copy again. Only bench/extract uses it, to measure what the
-  // reuse of perceptual results by content saves; the run settings record it.
-  sub->add_flag("--no-perceptual-reuse", opt->no_reuse, "")->group("");
   sub->add_option("--pdq-pipeline", opt->pdq_pipeline,
                   "PDQ pipeline: canonical (full resolution) or cli512 (reference tool's resize)")
       ->check(CLI::IsMember({"canonical", "cli512"}));
@@ -313,6 +338,20 @@ void add_settings(CLI::App* sub, const std::shared_ptr<ScanOptions>& opt) {
                   "Largest child kept in memory; a larger one is cut, partial (default 256M)");
   sub->add_option("--max-total-bytes", opt->max_total_bytes,
                   "Most bytes of all items inside one file-system entry (default 16G)");
+  sub->add_flag("--no-carve", opt->no_carve,
+                "Do not carve pictures out of unallocated space, unpartitioned space and slack");
+  sub->add_flag("--no-carve-slack", opt->no_carve_slack,
+                "Carve unallocated and unpartitioned space, but not the slack of files");
+  sub->add_option("--carve-max-items", opt->carve_max_items,
+                  "Most pictures carved per volume (default 100000)")
+      ->check(decimal_at_most(1ULL << 40));
+  sub->add_option("--carve-max-seconds", opt->carve_max_seconds,
+                  "Most seconds of carving per volume, 0 for no limit (default 3600)")
+      ->check(CLI::Range(0.0, 1e9));
+  sub->add_option("--carve-max-bytes", opt->carve_max_bytes,
+                  "Largest carve of one format, FORMAT=SIZE (jpeg, png, gif, bmp, webp; "
+                  "defaults 64M, 64M, 32M, 256M, 32M; repeatable)")
+      ->allow_extra_args(false);
 }
 
 }  // namespace

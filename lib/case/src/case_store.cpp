@@ -97,6 +97,11 @@ CREATE TABLE run_extractors(
     R"sql(
 ALTER TABLE evidence ADD COLUMN chunk_check TEXT;
 )sql",
+    // 4 -> 5: where a carved item lies in its evidence (issue 14): JSON [[offset,length],...]
+    // in media bytes, two ranges or more for a reassembled picture; NULL for other items.
+    R"sql(
+ALTER TABLE items ADD COLUMN byte_runs TEXT;
+)sql",
 };
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
 static_assert(kMigrationCount == kSchemaVersion);
@@ -237,10 +242,10 @@ Result<std::unique_ptr<CaseStore>> CaseStore::open(const std::string& dir, bool 
       name_type, meta_type, deleted, orphan, ads, meta_allocated, extension_mismatch,
       content_type, category, mtime, mtime_prec, atime, atime_prec, ctime, ctime_prec, btime,
       btime_prec, status, bytes_read, xxh3_128, md5, sha1, sha256, parent_id, depth, extractor,
-      child_status, parent_offset)
+      child_status, parent_offset, byte_runs)
     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
       ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36,
-      ?37))sql");
+      ?37, ?38))sql");
   st.insert_record = Stmt(store->db_,
                           "INSERT INTO records(item_id, seq, extractor, name, value) "
                           "VALUES(?1, ?2, ?3, ?4, ?5)");
@@ -469,6 +474,7 @@ Result<std::int64_t> CaseStore::add_item(const ItemRecord& it, const ItemExtras&
   if (it.parent_id > 0) s.bind(33, it.parent_id);
   s.bind(34, it.depth).bind_opt(35, it.extractor).bind_opt(36, it.child_status);
   if (it.parent_offset) s.bind(37, static_cast<std::int64_t>(*it.parent_offset));
+  s.bind_opt(38, it.byte_runs);
   if (auto r = s.run("cannot record an item"); !r) return r.error();
   const auto id = static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
   for (const auto& p : extras.perceptual) {

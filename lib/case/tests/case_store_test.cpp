@@ -117,6 +117,7 @@ TEST_F(CaseStoreTest, MigratesAnOlderStore) {
                            "ALTER TABLE items DROP COLUMN child_status; "
                            "ALTER TABLE items DROP COLUMN parent_offset; "
                            "ALTER TABLE evidence DROP COLUMN chunk_check; "
+                           "ALTER TABLE items DROP COLUMN byte_runs; "
                            "PRAGMA user_version=1",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
@@ -136,7 +137,8 @@ TEST_F(CaseStoreTest, MigratesAVersion3StoreToChunkChecks) {
     ASSERT_TRUE(s.ok());
     ASSERT_TRUE((*s)->add_evidence({"/x/disk.E01", "disk.E01", "ewf", 100, "[]", "aa", ""}).ok());
     ASSERT_EQ(sqlite3_exec((*s)->handle(),
-                           "ALTER TABLE evidence DROP COLUMN chunk_check; PRAGMA user_version=3",
+                           "ALTER TABLE evidence DROP COLUMN chunk_check; "
+                           "ALTER TABLE items DROP COLUMN byte_runs; PRAGMA user_version=3",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
   }
@@ -153,6 +155,48 @@ TEST_F(CaseStoreTest, MigratesAVersion3StoreToChunkChecks) {
   ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "disk.E01");
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 1)), "{\"chunks\":3}");
+  sqlite3_finalize(q);
+}
+
+// Issue 14: a version-4 store (before carved items) gains items.byte_runs; items keep their rows,
+// and a carved item's ranges are stored as given (NULL for every other item).
+TEST_F(CaseStoreTest, MigratesAVersion4StoreToByteRuns) {
+  {
+    auto s = CaseStore::open(dir_, true);
+    ASSERT_TRUE(s.ok());
+    auto ev = (*s)->add_evidence({"/x/disk.raw", "disk.raw", "raw", 100, "[]", "", ""});
+    ASSERT_TRUE(ev.ok());
+    ItemRecord it;
+    it.evidence_id = *ev;
+    it.provenance = "disk.raw > vol:0@0 > fat16:/a (inode 3)";
+    it.status = "ok";
+    ASSERT_TRUE((*s)->begin_batch().ok());
+    ASSERT_TRUE((*s)->add_item(it).ok());
+    ASSERT_TRUE((*s)->commit_batch().ok());
+    ASSERT_EQ(sqlite3_exec((*s)->handle(),
+                           "ALTER TABLE items DROP COLUMN byte_runs; PRAGMA user_version=4",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  auto s = CaseStore::open(dir_, false);
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  EXPECT_EQ((*s)->schema_version(), 5);
+  ItemRecord carved;
+  carved.evidence_id = 1;
+  carved.provenance = "disk.raw > vol:1@512 > carve:unpartitioned@1000+10,3000+20";
+  carved.status = "ok";
+  carved.byte_runs = "[[1000,10],[3000,20]]";
+  ASSERT_TRUE((*s)->begin_batch().ok());
+  ASSERT_TRUE((*s)->add_item(carved).ok());
+  ASSERT_TRUE((*s)->commit_batch().ok());
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2((*s)->handle(), "SELECT byte_runs FROM items ORDER BY id", -1, &q,
+                               nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_type(q, 0), SQLITE_NULL);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "[[1000,10],[3000,20]]");
   sqlite3_finalize(q);
 }
 

@@ -10,7 +10,7 @@
 
 namespace vigil::evidence {
 
-Result<std::unique_ptr<Evidence>> open_tsk_evidence(EvidenceInfo info);
+Result<std::unique_ptr<Evidence>> open_tsk_evidence(EvidenceInfo info, const OpenOptions& options);
 Result<std::unique_ptr<Evidence>> open_folder_evidence(EvidenceInfo info);
 StoredHashes read_ewf_stored_hashes(const std::vector<std::string>& segments);
 // Fails when the segment set lacks segments or the last one is truncated.

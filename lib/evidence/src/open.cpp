@@ -86,7 +86,8 @@ std::vector<std::string> ewf_segments(const std::string& path) {
   return std::move(*segs);
 }
 
-Result<std::unique_ptr<Evidence>> open_evidence(const std::string& path) {
+Result<std::unique_ptr<Evidence>> open_evidence(const std::string& path,
+                                                const OpenOptions& options) {
   EvidenceInfo info;
   info.path = path;
   info.name = base_name(path);
@@ -134,7 +135,7 @@ Result<std::unique_ptr<Evidence>> open_evidence(const std::string& path) {
     info.segments = find_split_segments(path);
     info.format = info.segments.size() > 1 ? ImageFormat::kSplitRaw : ImageFormat::kRaw;
   }
-  return open_tsk_evidence(std::move(info));
+  return open_tsk_evidence(std::move(info), options);
 }
 
 }  // namespace vigil::evidence

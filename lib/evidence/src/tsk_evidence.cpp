@@ -167,9 +167,11 @@ class TskEvidence final : public Evidence {
     if (img_ != nullptr) tsk_img_close(img_);
   }
 
-  static Result<std::unique_ptr<Evidence>> open(EvidenceInfo info, TSK_IMG_TYPE_ENUM type) {
+  static Result<std::unique_ptr<Evidence>> open(EvidenceInfo info, TSK_IMG_TYPE_ENUM type,
+                                                const OpenOptions& options) {
     auto ev = std::unique_ptr<TskEvidence>(new TskEvidence());
     ev->info_ = std::move(info);
+    ev->options_ = options;
     std::vector<const char*> names;
     for (const auto& s : ev->info_.segments) names.push_back(s.c_str());
     // EWF: TSK globs the other segments itself when given the first one.
@@ -278,6 +280,125 @@ class TskEvidence final : public Evidence {
     return loc;
   }
 
+  Result<UnallocatedRuns> unallocated_runs(int volume, std::size_t max_runs) override {
+    const auto vol = static_cast<std::size_t>(volume);
+    if (volume < 0 || vol >= fs_.size() || fs_[vol] == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "volume " + std::to_string(volume) + " holds no open file system");
+    }
+    TSK_FS_INFO* fs = fs_[vol];
+    struct State {
+      UnallocatedRuns* out;
+      std::uint64_t base;
+      std::uint64_t bs;
+      std::uint64_t limit;  // the media's end: never a range past it
+      std::size_t max_runs;
+    };
+    UnallocatedRuns out;
+    State st{&out, media_base_[vol] + static_cast<std::uint64_t>(fs->offset), fs->block_size,
+             info_.size, max_runs};
+    if (st.bs == 0) return out;
+    // Addresses only (AONLY): the walk never reads the blocks, so listing the free space of a
+    // large volume costs one callback per block and no I/O beyond the allocation bitmaps.
+    const auto flags = static_cast<TSK_FS_BLOCK_WALK_FLAG_ENUM>(TSK_FS_BLOCK_WALK_FLAG_UNALLOC |
+                                                                TSK_FS_BLOCK_WALK_FLAG_AONLY);
+    // last_block_act: the last block the image holds (a truncated image ends before the file
+    // system says it does).
+    const TSK_DADDR_T last = std::min(fs->last_block, fs->last_block_act);
+    const auto cb = [](const TSK_FS_BLOCK* b, void* ptr) -> TSK_WALK_RET_ENUM {
+      auto& s = *static_cast<State*>(ptr);
+      const std::uint64_t off = s.base + static_cast<std::uint64_t>(b->addr) * s.bs;
+      if (off >= s.limit) return TSK_WALK_CONT;
+      const std::uint64_t len = std::min(s.bs, s.limit - off);
+      auto& r = s.out->ranges;
+      if (!r.empty() && r.back().offset + r.back().length == off) {
+        r.back().length += len;
+      } else {
+        if (r.size() >= s.max_runs) {
+          s.out->truncated = true;
+          return TSK_WALK_STOP;
+        }
+        r.push_back({off, len});
+      }
+      s.out->bytes += len;
+      return TSK_WALK_CONT;
+    };
+    if (last >= fs->first_block &&
+        tsk_fs_block_walk(fs, fs->first_block, last, flags, cb, &st) != 0) {
+      const std::string why = tsk_error_text();
+      if (out.ranges.empty())
+        return make_error(ErrorCode::kCorrupt, "block walk failed: " + why,
+                          volumes_[vol].provenance.str());
+      out.truncated = true;  // what was listed stays listed
+    }
+    tsk_error_reset();
+    return out;
+  }
+
+  Result<ContentLocation> slack_location(const Entry& entry) override {
+    const auto vol = static_cast<std::size_t>(entry.volume);
+    if (entry.volume < 0 || vol >= fs_.size() || fs_[vol] == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument, "entry's volume holds no file system",
+                        entry.provenance.str());
+    }
+    TSK_FS_INFO* fs = fs_[vol];
+    std::unique_ptr<TSK_FS_FILE, decltype(&tsk_fs_file_close)> file(
+        tsk_fs_file_open_meta(fs, nullptr, entry.inode), &tsk_fs_file_close);
+    if (!file) {
+      return make_error(ErrorCode::kCorrupt, "cannot open metadata: " + tsk_error_text(),
+                        entry.provenance.str());
+    }
+    const TSK_FS_ATTR* a = attr_of(file.get(), entry);
+    ContentLocation loc;
+    // Resident data has no clusters; a compressed stream's runs hold compression units, so the
+    // bytes after its size are not slack in the file's own terms.
+    if (a == nullptr || (a->flags & TSK_FS_ATTR_NONRES) == 0 ||
+        (a->flags & TSK_FS_ATTR_COMP) != 0 || a->size < 0 || a->nrd.allocsize <= a->size) {
+      tsk_error_reset();
+      return loc;
+    }
+    const auto size = static_cast<std::uint64_t>(a->size);
+    const auto alloc = static_cast<std::uint64_t>(a->nrd.allocsize);
+    map_stream_bytes(a, size, alloc - size, fs->block_size,
+                     media_base_[vol] + static_cast<std::uint64_t>(fs->offset), loc);
+    return loc;
+  }
+
+  Result<std::size_t> read_slack(const Entry& entry, std::uint64_t offset,
+                                 std::span<std::uint8_t> buf) override {
+    const auto vol = static_cast<std::size_t>(entry.volume);
+    if (entry.volume < 0 || vol >= fs_.size() || fs_[vol] == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument, "entry's volume holds no file system",
+                        entry.provenance.str());
+    }
+    std::unique_ptr<TSK_FS_FILE, decltype(&tsk_fs_file_close)> file(
+        tsk_fs_file_open_meta(fs_[vol], nullptr, entry.inode), &tsk_fs_file_close);
+    if (!file) {
+      return make_error(ErrorCode::kCorrupt, "cannot open metadata: " + tsk_error_text(),
+                        entry.provenance.str());
+    }
+    const TSK_FS_ATTR* a = attr_of(file.get(), entry);
+    if (a == nullptr || (a->flags & TSK_FS_ATTR_NONRES) == 0 || a->size < 0 ||
+        a->nrd.allocsize <= a->size) {
+      tsk_error_reset();
+      return std::size_t{0};
+    }
+    const auto size = static_cast<std::uint64_t>(a->size);
+    const auto alloc = static_cast<std::uint64_t>(a->nrd.allocsize);
+    if (offset >= alloc - size || buf.empty()) return std::size_t{0};
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), alloc - size - offset));
+    // TSK_FS_FILE_READ_FLAG_SLACK: read on past the stream's size, up to its allocated size.
+    const ssize_t got =
+        tsk_fs_attr_read(a, static_cast<TSK_OFF_T>(size + offset),
+                         reinterpret_cast<char*>(buf.data()), want, TSK_FS_FILE_READ_FLAG_SLACK);
+    if (got < 0) {
+      return make_error(ErrorCode::kIo, "slack read failed: " + tsk_error_text(),
+                        entry.provenance.str());
+    }
+    return static_cast<std::size_t>(got);
+  }
+
   Result<std::unique_ptr<EntryReader>> open_reader(const Entry& entry) override {
     if (entry.volume < 0 || static_cast<std::size_t>(entry.volume) >= fs_.size() ||
         fs_[static_cast<std::size_t>(entry.volume)] == nullptr) {
@@ -306,6 +427,13 @@ class TskEvidence final : public Evidence {
 
   TskEvidence() = default;
 
+  // The attribute an entry's stream is read from (its default one unless it names another).
+  static const TSK_FS_ATTR* attr_of(TSK_FS_FILE* file, const Entry& e) {
+    return e.has_attr ? tsk_fs_file_attr_get_type(
+                            file, static_cast<TSK_FS_ATTR_TYPE_ENUM>(e.attr_type), e.attr_id, 1)
+                      : tsk_fs_file_attr_get(file);
+  }
+
   Result<void> load_volumes();
   void add_file_system_volume(Volume v, TSK_IMG_INFO* img, TSK_OFF_T offset, bool whole_image);
   bool try_pool(const Volume& container, TSK_OFF_T offset);
@@ -324,6 +452,7 @@ class TskEvidence final : public Evidence {
   // or an APFS container's offset for the volumes of its pool).
   std::vector<std::uint64_t> media_base_;
   std::vector<Warning> warnings_;
+  OpenOptions options_;
 };
 
 void TskEvidence::add_file_system_volume(Volume v, TSK_IMG_INFO* img, TSK_OFF_T offset,
@@ -414,6 +543,23 @@ Result<void> TskEvidence::load_volumes() {
     v.description = "whole image";
     const std::size_t before = volumes_.size();
     add_file_system_volume(v, img_, 0, /*whole_image=*/true);
+    if (volumes_.size() == before && options_.unrecognised_as_unallocated && info_.size > 0) {
+      // A wiped or unknown disk: its bytes are still evidence; the scan carves them whole.
+      v.kind = VolumeKind::kUnallocated;
+      v.description = "whole image (no volume system or file system recognised)";
+      v.index = 0;
+      v.provenance = root.child("vol", "0@0");
+      warnings_.push_back(Warning{"no partition table, file system or pool recognised in " +
+                                      std::string(image_format_name(info_.format)) + " image of " +
+                                      std::to_string(info_.size) +
+                                      " bytes: the whole image is carved as "
+                                      "unallocated space",
+                                  v.provenance});
+      volumes_.push_back(std::move(v));
+      fs_.push_back(nullptr);
+      media_base_.push_back(0);
+      return {};
+    }
     if (volumes_.size() == before) {
       return make_error(ErrorCode::kUnsupported,
                         info_.path + ": no partition table, file system or pool recognised in " +
@@ -542,7 +688,7 @@ bool TskEvidence::emit(WalkState& st, TSK_FS_FILE* file, const char* path,
 
 }  // namespace
 
-Result<std::unique_ptr<Evidence>> open_tsk_evidence(EvidenceInfo info) {
+Result<std::unique_ptr<Evidence>> open_tsk_evidence(EvidenceInfo info, const OpenOptions& options) {
   TSK_IMG_TYPE_ENUM type = TSK_IMG_TYPE_RAW;
   switch (info.format) {
     case ImageFormat::kRaw:
@@ -564,7 +710,7 @@ Result<std::unique_ptr<Evidence>> open_tsk_evidence(EvidenceInfo info) {
     case ImageFormat::kFolder:
       return make_error(ErrorCode::kInternal, "a folder is not a TSK image");
   }
-  return TskEvidence::open(std::move(info), type);
+  return TskEvidence::open(std::move(info), type, options);
 }
 
 std::string tsk_version() { return tsk_version_get_str(); }

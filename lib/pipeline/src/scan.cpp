@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 
+#include "carving.hpp"
 #include "extraction.hpp"
 #include "verification.hpp"
 #include "vigil/core/text.hpp"
@@ -207,7 +208,11 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
                                 const std::vector<Analyser>& analysers,
                                 const ScanProgress& progress, UnitScope* unit) {
   const std::string path = std::filesystem::absolute(evidence_path).lexically_normal().string();
-  auto opened = evidence::open_evidence(path);
+  // An image in which nothing is recognised is carved whole (carving.hpp); with carving off it
+  // is refused as before.
+  evidence::OpenOptions open_options;
+  open_options.unrecognised_as_unallocated = settings.carving.enabled;
+  auto opened = evidence::open_evidence(path, open_options);
   if (!opened) return opened.error();
   auto& ev = **opened;
   const auto& info = ev.info();
@@ -301,9 +306,9 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   // one read chunk per worker. The largest item kept is the same for any thread count.
   MemoryBudget budget(settings.retain_budget());
   const detail::Dispatcher dispatcher(settings.extraction, settings.digests, analysers);
-  tbb::enumerable_thread_specific<Worker> workers([&path, &settings] {
+  tbb::enumerable_thread_specific<Worker> workers([&path, &settings, &open_options] {
     Worker w;
-    auto e = evidence::open_evidence(path);
+    auto e = evidence::open_evidence(path, open_options);
     if (e) {
       w.evidence = std::move(*e);
     } else {
@@ -399,6 +404,14 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   if (store_error) return *store_error;
   if (batch_open) {
     if (auto r = store.commit_batch(); !r) return r.error();
+  }
+  // Carving after the entries: the space no file claims (carving.hpp). In a plan, the evidence's
+  // carve unit carves it (merged after the evidence's entries, as here).
+  if (!stop_requested() && (unit == nullptr || unit->carve)) {
+    const detail::CarveInputs carve_in{path,     ev,        *evidence_id, entries,
+                                       settings, analysers, dispatcher,   threads};
+    if (auto r = detail::carve_evidence(carve_in, store, stats); !r) return r.error();
+    if (progress) progress(stats);
   }
   if (stop_requested()) {
     // Interrupted: what is stored is complete; the verification's thread is joined unread.

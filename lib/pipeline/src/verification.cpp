@@ -55,7 +55,10 @@ BackgroundVerification::BackgroundVerification(const std::string& path,
   }
   // Any other image: a handle of its own (TSK handles are not shared between threads).
   result_ = std::async(std::launch::async, [path] {
-    auto opened = evidence::open_evidence(path);
+    // (An image in which nothing is recognised is verified like any other: its bytes are read.)
+    evidence::OpenOptions o;
+    o.unrecognised_as_unallocated = true;
+    auto opened = evidence::open_evidence(path, o);
     if (!opened) {
       evidence::VerifyResult r;
       r.read_error = opened.error().message;

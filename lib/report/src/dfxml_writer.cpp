@@ -148,6 +148,19 @@ class DfxmlWriter final : public Writer {
       const auto e = time_element(name, *t);
       if (!e.empty()) b += "    " + e + "\n";
     }
+    // A carved item (issue 14): where its bytes lie in the image, in order (file_offset: where
+    // the run's bytes are in the item; two runs for a reassembled JPEG).
+    if (!it.byte_runs.empty()) {
+      b += "    <byte_runs>\n";
+      std::uint64_t in_file = 0;
+      for (const auto& [offset, length] : it.byte_runs) {
+        b += "      <byte_run" + attr("file_offset", std::to_string(in_file)) +
+             attr("img_offset", std::to_string(offset)) + attr("len", std::to_string(length)) +
+             "/>\n";
+        in_file += length;
+      }
+      b += "    </byte_runs>\n";
+    }
     if (!it.md5.empty()) b += "    <hashdigest type=\"md5\">" + it.md5 + "</hashdigest>\n";
     if (!it.sha1.empty()) b += "    <hashdigest type=\"sha1\">" + it.sha1 + "</hashdigest>\n";
     if (!it.sha256.empty()) b += "    <hashdigest type=\"sha256\">" + it.sha256 + "</hashdigest>\n";

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -60,7 +61,7 @@ constexpr const char* kItemColumns =
     "mtime, mtime_prec, atime, atime_prec, ctime, ctime_prec, btime, btime_prec, status, "
     "bytes_read, xxh3_128, md5, sha1, sha256, parent_id, depth, extractor, child_status, "
     "parent_offset, (SELECT p.provenance FROM items AS p WHERE p.id = items.parent_id), "
-    "(SELECT p.inode FROM items AS p WHERE p.id = items.parent_id)";
+    "(SELECT p.inode FROM items AS p WHERE p.id = items.parent_id), byte_runs";
 
 ItemInfo read_item(Query& q) {
   ItemInfo it;
@@ -101,6 +102,14 @@ ItemInfo read_item(Query& q) {
   it.parent_offset = q.opt_i64(37);
   it.parent_provenance = q.str(38);
   it.parent_inode = q.u64(39);
+  // JSON [[offset,length],...] as the scan wrote it; anything else in a tampered store is left
+  // out rather than trusted.
+  if (const auto runs = nlohmann::json::parse(q.str(40), nullptr, false); runs.is_array()) {
+    for (const auto& r : runs) {
+      if (r.is_array() && r.size() == 2 && r[0].is_number_unsigned() && r[1].is_number_unsigned())
+        it.byte_runs.emplace_back(r[0].get<std::uint64_t>(), r[1].get<std::uint64_t>());
+    }
+  }
   return it;
 }
 

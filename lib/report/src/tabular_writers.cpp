@@ -28,6 +28,16 @@ std::string match_json(const MatchInfo& m) {
 }
 
 // Extractor records in emission order: [{"extractor":..,"name":..,"value":..}, ...].
+// A carved item's ranges in the evidence (issue 14): [[offset,length],...].
+std::string byte_runs_json(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& runs) {
+  std::string out = "[";
+  for (const auto& [offset, length] : runs) {
+    if (out.size() > 1) out += ',';
+    out += "[" + std::to_string(offset) + "," + std::to_string(length) + "]";
+  }
+  return out + "]";
+}
+
 std::string records_json(const std::vector<RecordInfo>& records) {
   std::string r = "[";
   for (const auto& rec : records) {
@@ -113,6 +123,7 @@ std::string item_json(const ItemInfo& it) {
     o.raw_value("parent_item_id", "null").num("depth", 0);
   }
   o.raw_value("records", records_json(it.records));
+  if (!it.byte_runs.empty()) o.raw_value("byte_runs", byte_runs_json(it.byte_runs));
   return o.done();
 }
 
@@ -289,7 +300,7 @@ class ItemsCsvWriter final : public Writer {
         "content_type,category,extension_mismatch,mtime_utc,mtime_precision,atime_utc,"
         "atime_precision,ctime_utc,ctime_precision,btime_utc,btime_precision,status,md5,sha1,"
         "sha256,xxh3_128,pdq,pdq_quality,exact_matches,near_matches,parent_item_id,"
-        "parent_provenance,depth,extractor,child_status,parent_offset,records\r\n");
+        "parent_provenance,depth,extractor,child_status,parent_offset,records,byte_runs\r\n");
     return {};
   }
   Result<void> item(const ItemInfo& it) override {
@@ -341,7 +352,8 @@ class ItemsCsvWriter final : public Writer {
     add(csv_plain(it.extractor));
     add(csv_plain(it.child_status));
     add(csv_plain(it.parent_offset >= 0 ? std::to_string(it.parent_offset) : ""));
-    add(csv_text(it.records.empty() ? std::string() : records_json(it.records)), true);
+    add(csv_text(it.records.empty() ? std::string() : records_json(it.records)));
+    add(csv_plain(it.byte_runs.empty() ? std::string() : byte_runs_json(it.byte_runs)), true);
     f_->maybe_flush();
     return {};
   }

@@ -21,7 +21,7 @@ struct sqlite3;
 
 namespace vigil::case_store {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 inline constexpr const char* kDatabaseName = "case.sqlite";
 
 struct RunRecord {
@@ -78,6 +78,9 @@ struct ItemRecord {
   std::string extractor;
   std::string child_status;
   std::optional<std::uint64_t> parent_offset;
+  // A carved item (issue 14): where its bytes lie in the evidence, JSON [[offset,length],...]
+  // (two ranges or more for a reassembled picture); empty for every other item.
+  std::string byte_runs;
 };
 
 // A fact an extractor states about an item (an EXIF field, ...), kept in emission order.

@@ -117,6 +117,21 @@ struct ContentLocation {
   bool complete = true;
 };
 
+// The unallocated blocks of a file-system volume as byte ranges of the media, adjacent blocks
+// merged, in offset order. `truncated`: the listing stopped at the caller's run limit.
+struct UnallocatedRuns {
+  std::vector<ByteRange> ranges;
+  std::uint64_t bytes = 0;
+  bool truncated = false;
+};
+
+struct OpenOptions {
+  // An image in which no volume system, file system or pool is recognised (a wiped or unknown
+  // disk) opens as one VolumeKind::kUnallocated volume over the whole image, with an open
+  // warning that says so, instead of failing with kUnsupported. The scan carves it whole.
+  bool unrecognised_as_unallocated = false;
+};
+
 // Return false from a callback to stop the walk.
 using EntryCallback = std::function<bool(const Entry&)>;
 using WarningCallback = std::function<void(const Warning&)>;
@@ -141,11 +156,33 @@ class Evidence {
     return make_error(ErrorCode::kUnsupported, "this evidence has no media to locate content in",
                       entry.provenance.str());
   }
+  // The unallocated blocks of a file-system volume (TSK's block walk over unallocated blocks),
+  // at most max_runs ranges: a badly fragmented free space of a huge volume stays bounded.
+  virtual Result<UnallocatedRuns> unallocated_runs(int volume, std::size_t max_runs) {
+    (void)max_runs;
+    return make_error(ErrorCode::kUnsupported,
+                      "volume " + std::to_string(volume) + " has no blocks to list");
+  }
+  // A file's slack: the bytes between the end of its stream and the end of the last cluster
+  // allocated to it, placed in the media (empty for resident, compressed or sparse-only data).
+  virtual Result<ContentLocation> slack_location(const Entry& entry) {
+    return make_error(ErrorCode::kUnsupported, "this evidence has no slack",
+                      entry.provenance.str());
+  }
+  // Reads the slack (TSK's slack read flag): `offset` counts from the end of the stream.
+  virtual Result<std::size_t> read_slack(const Entry& entry, std::uint64_t offset,
+                                         std::span<std::uint8_t> buf) {
+    (void)offset;
+    (void)buf;
+    return make_error(ErrorCode::kUnsupported, "this evidence has no slack",
+                      entry.provenance.str());
+  }
 };
 
 // Opens evidence read-only: a folder, or an image whose format is detected from its bytes.
 // Split raw and E01 segments are found from the first segment.
-Result<std::unique_ptr<Evidence>> open_evidence(const std::string& path);
+Result<std::unique_ptr<Evidence>> open_evidence(const std::string& path,
+                                                const OpenOptions& options = {});
 
 // The segments of an EWF set when path is a segment file of one (found by its signature, never by
 // its name), else an empty list. Unlike open_evidence this accepts a truncated or damaged set.

@@ -23,6 +23,7 @@
 #include "vigil/case/case_store.hpp"
 #include "vigil/core/result.hpp"
 #include "vigil/evidence/evidence.hpp"
+#include "vigil/pipeline/carving.hpp"
 #include "vigil/pipeline/extraction.hpp"
 #include "vigil/sniff/sniff.hpp"
 
@@ -51,6 +52,9 @@ struct ScanSettings {
   // Extractors run on every item (and on every child) after its digests and analysers; none by
   // default. Items of a type they read are kept in memory like media.
   ExtractionSettings extraction;
+  // Carving of the space no file claims (unallocated blocks, unpartitioned space, slack), after
+  // the entries (carving.hpp).
+  CarvingSettings carving;
 
   // Canonical JSON of every effective setting (for the run record and the report).
   [[nodiscard]] std::string to_json() const;
@@ -74,6 +78,8 @@ struct ScanStats {
   std::uint64_t child_bytes_peak = 0;  // most bytes of children held in memory at once
   std::uint64_t child_rows_peak = 0;   // most children's records held in memory at once
   std::uint64_t peak_retained = 0;     // most bytes of media kept whole at once (<= the budget)
+  std::uint64_t carved = 0;            // pictures carved from unclaimed space (this run)
+  std::uint64_t carve_bytes = 0;       // bytes of unclaimed space searched
   bool interrupted = false;            // request_stop() ended the scan before its last item
 };
 

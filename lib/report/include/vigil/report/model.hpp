@@ -115,6 +115,9 @@ struct ItemInfo {
   std::string extractor, child_status;
   std::int64_t parent_offset = -1;
   std::vector<RecordInfo> records;
+  // A carved item (issue 14): where its bytes lie in the evidence, (offset, length) in media
+  // bytes, in order (two ranges for a reassembled JPEG); empty for any other item.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> byte_runs;
 };
 
 // An extractor a run used, with its version.
