@@ -13,16 +13,19 @@
 # Recall is counted by MD5: a planted picture counts as found when a tool wrote a file with its
 # exact bytes. Wall times include each tool's own reading of the image and writing of its
 # output. Needs: mkfs.fat (dosfstools), mcopy/mdel (mtools), photorec (testdisk), foremost,
-# md5sum, and the bench program (cmake --build BUILD_DIR --target vigil_carve_bench).
+# md5sum, sqlite3, and the bench program (cmake --build BUILD_DIR --target
+# vigil_carve_bench). When BUILD_DIR/cli/vigil carves (its scan has --no-carve), the whole
+# `vigil scan` runs too ("scan"), its recall read from the MD5s in its case store.
 set -euo pipefail
 
 build=${1:?usage: bench/carve/run.sh BUILD_DIR [WORK_DIR]}
 work=${2:-$build/bench-carve}
 bench=$build/bench/carve/vigil_carve_bench
 vigil=$build/cli/vigil
-for tool in mkfs.fat mcopy mdel photorec foremost md5sum; do
+for tool in mkfs.fat mcopy mdel photorec foremost md5sum sqlite3; do
   command -v "$tool" >/dev/null || {
-    echo "missing $tool (Debian packages dosfstools, mtools, testdisk, foremost, coreutils)" >&2
+    echo "missing $tool (Debian packages dosfstools, mtools, testdisk, foremost, coreutils," \
+      "sqlite3)" >&2
     exit 2
   }
 done
@@ -107,11 +110,15 @@ timed() {  # timed LABEL CMD...: wall seconds into $work/time_LABEL
   t0=$(date +%s.%N)
   "$@" >"$work/log_$label.txt" 2>&1 || echo "$label exited $?" >>"$work/log_$label.txt"
   t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l >"$work/time_$label"
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >"$work/time_$label"
 }
 recall() {  # recall PLANTED OUTDIR: "found/total" per category
   local planted=$1 out=$2
-  find "$out" -type f -exec md5sum {} + 2>/dev/null | cut -d' ' -f1 | sort -u >"$work/found.md5"
+  if [ -f "$out/md5s.txt" ]; then  # vigil scan: the case store's MD5s
+    cut -d' ' -f1 "$out/md5s.txt" | sort -u >"$work/found.md5"
+  else
+    find "$out" -type f -exec md5sum {} + 2>/dev/null | cut -d' ' -f1 | sort -u >"$work/found.md5"
+  fi
   awk 'NR == FNR { found[$1] = 1; next }
        { total[$2]++; if ($1 in found) hit[$2]++ }
        END { for (c in total) printf "%s %d/%d  ", c, hit[c], total[c]; print "" }' \
@@ -127,11 +134,22 @@ run_all() {  # run_all IMAGE PLANTED TAG
     wholespace,fileopt,everything,enable,search
   timed "foremost_q_$tag" foremost -q -t jpg,png,gif,bmp -i "$image" -o "$work/foremost_q_$tag"
   timed "foremost_$tag" foremost -t jpg,png,gif,bmp -i "$image" -o "$work/foremost_$tag"
-  for t in vigil photorec foremost_q foremost; do
+  local tools="vigil photorec foremost_q foremost"
+  # The whole scan (file system walk, carving of unallocated space, digests, perceptual hashes,
+  # the case store), when this vigil carves: recall from the MD5s in its case store.
+  if [ -x "$vigil" ] && "$vigil" scan --help 2>&1 | grep -q -- "--no-carve"; then
+    timed "scan_$tag" "$vigil" scan --case "$work/case_$tag" -q "$image"
+    mkdir -p "$work/scan_$tag"
+    sqlite3 "$work/case_$tag/case.sqlite" "select md5 from items where md5 is not null" |
+      sed 's/$/  carved/' >"$work/scan_$tag/md5s.txt"
+    tools="scan $tools"
+  fi
+  for t in $tools; do
     local s
     s=$(cat "$work/time_${t}_$tag")
     printf "%-12s %-10s %7.2f s %8.0f MB/s  %s\n" "$tag" "$t" "$s" \
-      "$(echo "$bytes / $s / 1000000" | bc -l)" "$(recall "$planted" "$work/${t}_$tag"*)"
+      "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print b / s / 1e6 }')" \
+      "$(recall "$planted" "$work/${t}_$tag"*)"
   done
 }
 
@@ -139,7 +157,4 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_all "$img" "$work/planted.txt" disk
 run_all "$work/random.img" "$work/planted_random.txt" random
 cat "$work/random_bench.txt"
-if [ -x "$vigil" ] && "$vigil" scan --help 2>&1 | grep -q -- "--carve"; then
-  echo "(vigil scan carving option present: see README.md for the full-scan figures)"
-fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
