@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "progress.hpp"
+#include "scan_supervisor.hpp"
 #include "units.hpp"
 #include "vigil/case/case_store.hpp"
 #include "vigil/core/byte_size.hpp"
@@ -35,6 +36,7 @@ struct ScanOptions {
   bool verify = false;
   bool no_verify = false;
   bool quiet = false;
+  bool in_process = false;  // hidden: no worker process (to measure what the supervisor costs)
   std::vector<std::string> hash_sets;
   bool no_perceptual = false;
   std::string pdq_pipeline = "canonical";
@@ -185,6 +187,19 @@ int run_scan(const ScanOptions& opt) {
             (*store)->add_run_extractor(*run_id, std::string(e->name()), std::string(e->version()));
         !r)
       return fatal("case " + opt.case_dir + ": " + r.error().message);
+  }
+
+  // From here the scan runs in a worker process under a memory limit; this process waits,
+  // quarantines what a worker died on and starts another (scan_supervisor.hpp).
+  if (!opt.in_process) {
+    (*store).reset();  // the worker opens its own connection (SQLite's are not shared by fork)
+    const auto sup =
+        supervise_scan({opt.case_dir, opt.evidence, *run_id,
+                        worker_memory_limit(settings.max_memory, opt.threads), opt.quiet});
+    if (!sup.worker) return sup.exit_status;
+    store = case_store::CaseStore::open(opt.case_dir, true);
+    if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);
+    settings.containment = sup.containment;
   }
 
   pipeline::ScanStats total;
@@ -423,6 +438,9 @@ void register_scan(CLI::App& app, Action& action) {
   add_settings(sub, opt);
   const auto end_setting = sub->get_options().size();
   sub->add_flag("-q,--quiet", opt->quiet, "No progress bar and no summary");
+  // Hidden (no group): the scan runs in this process, with no worker, no memory limit and no
+  // crash containment. Only for measuring what the supervisor costs (docs/ARCHITECTURE.md).
+  sub->add_flag("--in-process", opt->in_process, "")->group("");
   sub->callback([opt, &action, sub, unit, first_setting, end_setting] {
     opt->argv = command_line();
     if (!unit->first.empty()) {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 
 #include "carving.hpp"
 #include "extraction.hpp"
@@ -20,6 +21,7 @@
 #include "vigil/core/text.hpp"
 #include "vigil/digest/multi_hasher.hpp"
 #include "vigil/evidence/verify.hpp"
+#include "vigil/pipeline/containment.hpp"
 #include "vigil/pipeline/memory_budget.hpp"
 #include "vigil/pipeline/units.hpp"
 
@@ -215,6 +217,10 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   auto opened = evidence::open_evidence(path, open_options);
   if (!opened) return opened.error();
   auto& ev = **opened;
+  // Supervised scan (containment.hpp): what this worker does is published, and what an earlier
+  // worker crashed on is recorded instead of being processed again.
+  const Containment* watch = settings.containment.get();
+  const std::int64_t watch_evidence = watch != nullptr ? watch->evidence_position(path) : -1;
   const auto& info = ev.info();
   ScanStats stats;
 
@@ -255,6 +261,13 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
         !r)
       return r.error();
     if (v.kind != evidence::VolumeKind::kFileSystem) continue;
+    if (const auto* why =
+            watch != nullptr ? watch->quarantined_volume(watch_evidence, v.index) : nullptr) {
+      walk_warnings.push_back({v.provenance.str(), "crash", *why});
+      continue;
+    }
+    const ActivityScope walking(watch, Activity::kWalk, watch_evidence,
+                                static_cast<std::uint64_t>(v.index));
     auto r = ev.walk(
         v.index,
         [&entries](const evidence::Entry& e) {
@@ -302,6 +315,11 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   for (const auto& v : ev.volumes()) fs_type[static_cast<std::size_t>(v.index)] = v.fs_type;
 
   const int threads = settings.threads > 0 ? settings.threads : tbb::info::default_concurrency();
+  // Items in flight together when an earlier worker died (containment.hpp): each is processed
+  // with no other item beside it, so that a second crash names its item.
+  const auto suspects =
+      watch != nullptr ? watch->suspects(watch_evidence) : std::vector<std::uint64_t>{};
+  std::shared_mutex suspect_alone;
   // Memory in flight: the media items kept whole, all workers together, within one budget; and
   // one read chunk per worker. The largest item kept is the same for any thread count.
   MemoryBudget budget(settings.retain_budget());
@@ -338,65 +356,77 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   arena.execute([&] {
     tbb::parallel_pipeline(
         static_cast<std::size_t>(threads) * 4,
-        tbb::make_filter<void, Task*>(tbb::filter_mode::serial_in_order,
-                                      [&](tbb::flow_control& fc) -> Task* {
-                                        if (next >= todo.size() || stopping()) {
-                                          fc.stop();
-                                          return nullptr;
-                                        }
-                                        auto* t = new Task();
-                                        t->index = todo[next++];
-                                        return t;
-                                      }) &
-            tbb::make_filter<Task*, Task*>(
-                tbb::filter_mode::parallel,
-                [&](Task* t) {
-                  const auto& e = entries[t->index];
-                  t->record =
-                      record_for(e, *evidence_id, fs_type[static_cast<std::size_t>(e.volume)]);
-                  try {
-                    process(*t, e, workers.local(), settings, budget, analysers, dispatcher);
-                  } catch (const std::exception& ex) {
-                    // A library throwing on hostile bytes is an item error, never a crash.
-                    t->record.status = "error";
-                    t->record.xxh3_128.clear();
-                    t->record.md5.clear();
-                    t->record.sha1.clear();
-                    t->record.sha256.clear();
-                    t->extras = {};
-                    t->warnings.push_back({t->record.provenance, "internal", ex.what()});
-                  }
-                  return t;
-                }) &
-            tbb::make_filter<Task*, void>(tbb::filter_mode::serial_in_order, [&](Task* t) {
-              std::unique_ptr<Task> owned(t);
-              if (store_error) return;
-              if (!batch_open) {
-                if (auto r = store.begin_batch(); !r) {
-                  fail(r.error());
-                  return;
-                }
-                batch_open = true;
-                batch_started = std::chrono::steady_clock::now();
-              }
-              // The item and all its descendants in the same transaction: a resumed scan
-              // never finds a parent without its children.
-              if (auto r = detail::store_task(store, *t, stats); !r) {
-                fail(r.error());
-                return;
-              }
-              in_batch += 1 + t->children.size();
-              if (in_batch >= 2000 || std::chrono::steady_clock::now() - batch_started >
-                                          std::chrono::milliseconds(500)) {
-                if (auto r = store.commit_batch(); !r) {
-                  fail(r.error());
-                  return;
-                }
-                batch_open = false;
-                in_batch = 0;
-              }
-              if (progress) progress(stats);
-            }));
+        tbb::make_filter<
+            void, Task*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Task* {
+          if (next >= todo.size() || stopping()) {
+            fc.stop();
+            return nullptr;
+          }
+          auto* t = new Task();
+          t->index = todo[next++];
+          return t;
+        }) & tbb::make_filter<Task*, Task*>(tbb::filter_mode::parallel, [&](Task* t) {
+          const auto& e = entries[t->index];
+          t->record = record_for(e, *evidence_id, fs_type[static_cast<std::size_t>(e.volume)]);
+          std::unique_lock<std::shared_mutex> alone;
+          std::shared_lock<std::shared_mutex> beside;
+          if (!suspects.empty()) {
+            if (std::binary_search(suspects.begin(), suspects.end(), t->index)) {
+              alone = std::unique_lock(suspect_alone);
+            } else {
+              beside = std::shared_lock(suspect_alone);
+            }
+          }
+          const ActivityScope busy(watch, Activity::kItem, watch_evidence, t->index);
+          if (const auto* why =
+                  watch != nullptr ? watch->quarantined_item(watch_evidence, t->index) : nullptr) {
+            // An earlier worker died on this item: it is not read again.
+            t->record.status = "error";
+            t->warnings.push_back({t->record.provenance, "crash", *why});
+            return t;
+          }
+          try {
+            process(*t, e, workers.local(), settings, budget, analysers, dispatcher);
+          } catch (const std::exception& ex) {
+            // A library throwing on hostile bytes is an item error, never a crash.
+            t->record.status = "error";
+            t->record.xxh3_128.clear();
+            t->record.md5.clear();
+            t->record.sha1.clear();
+            t->record.sha256.clear();
+            t->extras = {};
+            t->warnings.push_back({t->record.provenance, "internal", ex.what()});
+          }
+          return t;
+        }) & tbb::make_filter<Task*, void>(tbb::filter_mode::serial_in_order, [&](Task* t) {
+          std::unique_ptr<Task> owned(t);
+          if (store_error) return;
+          if (!batch_open) {
+            if (auto r = store.begin_batch(); !r) {
+              fail(r.error());
+              return;
+            }
+            batch_open = true;
+            batch_started = std::chrono::steady_clock::now();
+          }
+          // The item and all its descendants in the same transaction: a resumed scan
+          // never finds a parent without its children.
+          if (auto r = detail::store_task(store, *t, stats); !r) {
+            fail(r.error());
+            return;
+          }
+          in_batch += 1 + t->children.size();
+          if (in_batch >= 2000 ||
+              std::chrono::steady_clock::now() - batch_started > std::chrono::milliseconds(500)) {
+            if (auto r = store.commit_batch(); !r) {
+              fail(r.error());
+              return;
+            }
+            batch_open = false;
+            in_batch = 0;
+          }
+          if (progress) progress(stats);
+        }));
   });
   stats.peak_retained = budget.peak();
   stats.child_bytes_peak = dispatcher.peak_bytes_held();

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@
 #include "vigil/sniff/sniff.hpp"
 
 namespace vigil::pipeline {
+
+class Containment;  // containment.hpp
 
 enum class DigestPolicy { kMedia, kAll };
 
@@ -52,6 +55,9 @@ struct ScanSettings {
   // Extractors run on every item (and on every child) after its digests and analysers; none by
   // default. Items of a type they read are kept in memory like media.
   ExtractionSettings extraction;
+  // Set in the worker process of a supervised scan (containment.hpp): publishes the items in
+  // flight and holds what earlier workers crashed on. Not a setting: never in to_json().
+  std::shared_ptr<const Containment> containment;
   // Carving of the space no file claims (unallocated blocks, unpartitioned space, slack), after
   // the entries (carving.hpp).
   CarvingSettings carving;

@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""Containment of crashes and runaway memory in vigil scan's worker process (issues 12, 15).
+
+vigil scan supervises a worker process (cli/scan_supervisor.cpp). These tests make a library
+crash or run away with memory on chosen bytes through the LD_PRELOAD shim tests/shims/crash_lib.c
+(libarchive's archive_read_open_memory, TSK's tsk_fs_dir_walk) and check that:
+- the scan finishes (exit 1: warnings), the item the library crashed on is recorded with status
+  error and a warning of code crash naming the signal, and every other item is recorded exactly as
+  in a clean scan;
+- several crashing items are each quarantined, with any thread count;
+- a walk that crashes quarantines its volume (a crash warning on the volume) and the other
+  volumes are recorded as in a clean scan;
+- a library that allocates without end stops at the worker's memory limit (--max-memory plus the
+  documented overhead): the scan's peak resident memory stays under it;
+- the hostile ext2 image evidence_fuzz found (testdata/make_hostile_ext2_orphan.py), on which TSK
+  fills a 3.4 GB buffer, is scanned within the limit with the rows of an unbounded scan;
+- killing only the worker (SIGKILL) loses nothing: a new worker resumes and the items equal a
+  clean scan's.
+Usage: test_containment.py VIGIL TESTDATA_DIR CRASH_LIB_SO SOURCE_DIR
+"""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import zipfile
+
+VIGIL, TESTDATA, CRASH_LIB, SOURCE = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+MARKER = "VIGIL-TEST-CRASH-7f3a"
+MIB = 1 << 20
+# cli/scan_supervisor.hpp: kWorkerOverheadFixed, kWorkerOverheadPerThread.
+OVERHEAD_FIXED, OVERHEAD_PER_THREAD = 512 * MIB, 64 * MIB
+COLUMNS = ("provenance, path, name, size, inode_str, deleted, orphan, ads, content_type, "
+           "extension_mismatch, status, bytes_read, mtime, xxh3_128, md5, sha1, sha256, depth, "
+           "extractor, child_status")
+
+
+def query(case, sql, *args):
+    db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+    try:
+        return list(db.execute(sql, args))
+    finally:
+        db.close()
+
+
+def rows_by_provenance(case):
+    return {r[0]: r for r in query(case, f"SELECT {COLUMNS} FROM items")}
+
+
+def warnings(case):
+    return sorted(query(case, "SELECT provenance, code, message FROM warnings"))
+
+
+def scan_measured(args, env=None):
+    """Runs vigil scan in a fresh Python process that reports the peak resident memory of its
+    children (the supervisor and every worker) from getrusage(RUSAGE_CHILDREN)."""
+    probe = ("import resource, subprocess, sys\n"
+             "r = subprocess.run(sys.argv[1:], capture_output=True)\n"
+             "sys.stderr.buffer.write(r.stderr)\n"
+             "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+    out = subprocess.run([sys.executable, "-c", probe, VIGIL, "scan", *args],
+                         capture_output=True, env=env, timeout=600)
+    rc, maxrss_kib = out.stdout.split()
+    return int(rc), int(maxrss_kib) * 1024, out.stderr.decode(errors="replace")
+
+
+def shim_env(**extra):
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = CRASH_LIB
+    # Under AddressSanitizer the shim comes before the ASan runtime; that is intended here.
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
+    env.update(extra)
+    return env
+
+
+def make_folder(root, crashing):
+    """A folder of evidence: small files, archives that open normally, and `crashing` archives
+    whose member holds MARKER (stored, so the marker is in the archive's bytes)."""
+    os.makedirs(root)
+    for i in range(24):
+        with open(os.path.join(root, f"note{i:02}.txt"), "w") as f:
+            f.write(f"synthetic note {i}\n" * (i + 1))
+    for i in range(4):
+        with zipfile.ZipFile(os.path.join(root, f"good{i}.zip"), "w", zipfile.ZIP_STORED) as z:
+            z.writestr("inner.txt", f"innocent archive {i}\n")
+            z.writestr("sub/other.txt", "x" * (100 + i))
+    for name in crashing:
+        with zipfile.ZipFile(os.path.join(root, name), "w", zipfile.ZIP_STORED) as z:
+            z.writestr("trigger.txt", f"{MARKER}\n")
+            z.writestr("inner.txt", "would be a child\n")
+
+
+class Containment(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def path(self, name):
+        return os.path.join(self.tmp.name, name)
+
+    def scan(self, case, evidence, args=(), env=None):
+        return subprocess.run([VIGIL, "scan", "-q", "--case", case, *args, *evidence],
+                              capture_output=True, env=env, timeout=600)
+
+    def assert_same_except(self, clean, crashed, excluded):
+        """Every item of the clean case not under an excluded provenance is in the crashed case
+        with the same values, and the crashed case holds nothing else."""
+        a, b = rows_by_provenance(clean), rows_by_provenance(crashed)
+
+        def kept(p):
+            return not any(p == x or p.startswith(x + " > ")
+                           for x in excluded)
+        ka = {p: r for p, r in a.items() if kept(p)}
+        kb = {p: r for p, r in b.items() if kept(p)}
+        self.assertGreater(len(ka), 10)
+        self.assertEqual(sorted(ka), sorted(kb))
+        for p in ka:
+            self.assertEqual(ka[p], kb[p], p)
+        wa = [w for w in warnings(clean) if kept(w[0])]
+        wb = [w for w in warnings(crashed) if kept(w[0])]
+        self.assertEqual(wa, wb)
+
+    def crash_provenance(self, case, name):
+        rows = query(case, "SELECT provenance, status, xxh3_128 FROM items "
+                     "WHERE CAST(name AS TEXT) = ? AND parent_id IS NULL", name)
+        self.assertEqual(len(rows), 1, rows)
+        return rows[0]
+
+    def check_crash_scan(self, mode, crashing, threads):
+        folder = self.path("evidence")
+        make_folder(folder, crashing)
+        clean, crashed = self.path("clean"), self.path("crashed")
+        out = self.scan(clean, [folder], ["-j", str(threads)])
+        self.assertEqual(out.returncode, 0, out.stderr)
+        out = self.scan(crashed, [folder], ["-j", str(threads)],
+                        shim_env(VIGIL_TEST_CRASH_MARKER=MARKER, VIGIL_TEST_CRASH_MODE=mode))
+        err = out.stderr.decode(errors="replace")
+        self.assertEqual(out.returncode, 1, err)
+        signum = {"segv": signal.SIGSEGV, "abort": signal.SIGABRT}[mode]
+        excluded = []
+        for name in crashing:
+            prov, status, xxh = self.crash_provenance(crashed, name)
+            self.assertEqual(status, "error")
+            self.assertIsNone(xxh or None)
+            crash = [w for w in warnings(crashed) if w[0] == prov and w[1] == "crash"]
+            self.assertEqual(len(crash), 1, warnings(crashed))
+            self.assertIn(f"signal {int(signum)} ({signum.name})", crash[0][2])
+            self.assertIn("quarantined", crash[0][2])
+            # Nothing found inside it was recorded.
+            self.assertEqual(query(crashed, "SELECT count(*) FROM items i JOIN items p "
+                                   "ON i.parent_id = p.id WHERE p.provenance = ?", prov),
+                             [(0,)])
+            # The clean scan opened it.
+            self.assertEqual(self.crash_provenance(clean, name)[1], "ok")
+            excluded.append(prov)
+        self.assert_same_except(clean, crashed, excluded)
+        self.assertEqual(query(crashed, "SELECT status FROM runs"), [("complete-with-warnings",)])
+        died = query(crashed, "SELECT details FROM audit WHERE action = 'worker-died'")
+        self.assertGreaterEqual(len(died), len(crashing))
+        self.assertTrue(all(json.loads(d[0])["signal"] == int(signum) for d in died), died)
+        self.assertIn("quarantined", err)
+
+    def test_segv_in_extractor_is_quarantined(self):
+        self.check_crash_scan("segv", ["crash.zip"], 2)
+
+    def test_abort_in_two_items_one_thread(self):
+        self.check_crash_scan("abort", ["crash_a.zip", "crash_b.zip"], 1)
+
+    def test_three_crashes_four_threads(self):
+        self.check_crash_scan("segv", ["c1.zip", "c2.zip", "c3.zip"], 4)
+
+    def test_crash_of_a_walk_quarantines_the_volume(self):
+        image = os.path.join(TESTDATA, "mbr.raw")
+        clean, crashed = self.path("clean"), self.path("crashed")
+        out = self.scan(clean, [image], ["--no-verify"])
+        self.assertIn(out.returncode, (0, 1), out.stderr)
+        flag = self.path("walk-crashed")
+        out = self.scan(crashed, [image], ["--no-verify"],
+                        shim_env(VIGIL_TEST_CRASH_WALK_ONCE=flag))
+        self.assertEqual(out.returncode, 1, out.stderr)
+        self.assertTrue(os.path.exists(flag))
+        crash = [w for w in warnings(crashed) if w[1] == "crash"]
+        self.assertEqual(len(crash), 1, warnings(crashed))
+        vol_prov = crash[0][0]
+        self.assertIn("the walk of this volume died with signal 11 (SIGSEGV)", crash[0][2])
+        vols = query(crashed, "SELECT idx FROM volumes WHERE provenance = ?", vol_prov)
+        self.assertEqual(len(vols), 1, vol_prov)
+        idx = vols[0][0]
+        # No entry of that volume is listed (its unallocated space is still carved: carving
+        # reads the volume's allocation, not the walk).
+        walked = "SELECT count(*) FROM items WHERE volume = ? AND substr(provenance, 1, ?) != ?"
+        carved = vol_prov + " > carve:"
+        self.assertEqual(query(crashed, walked, idx, len(carved), carved), [(0,)])
+        self.assertGreater(query(clean, walked, idx, len(carved), carved)[0][0], 0)
+        # Everything else as in the clean scan.
+        a = {p: r for p, r in rows_by_provenance(clean).items()
+             if not p.startswith(vol_prov + " > ") or p.startswith(carved)}
+        self.assertEqual(a, rows_by_provenance(crashed))
+
+    def test_runaway_allocation_stops_at_the_limit(self):
+        folder = self.path("evidence")
+        make_folder(folder, ["runaway.zip"])
+        max_memory = 64 * MIB
+        limit = max_memory + OVERHEAD_FIXED + OVERHEAD_PER_THREAD
+        rc, peak, err = scan_measured(
+            ["-q", "-j", "1", "--max-memory", "64M", "--case", self.path("case"), folder],
+            shim_env(VIGIL_TEST_CRASH_MARKER=MARKER, VIGIL_TEST_CRASH_MODE="alloc"))
+        self.assertIn("crash_lib: malloc failed after", err)
+        got = int(err.split("crash_lib: malloc failed after ")[1].split()[0])
+        # The library got close to the limit, and no further.
+        self.assertGreater(got, limit // 2)
+        self.assertLess(got, limit)
+        self.assertLess(peak, limit)
+        self.assertEqual(rc, 1, err)
+        prov, status, _ = self.crash_provenance(self.path("case"), "runaway.zip")
+        # The library failed cleanly: the item is read, the extractor's failure is a warning.
+        self.assertEqual(status, "ok")
+        self.assertTrue([w for w in warnings(self.path("case")) if w[0] == prov], err)
+        print(f"runaway allocation: library got {got / MIB:.0f} MiB; scan peak RSS "
+              f"{peak / MIB:.0f} MiB; limit {limit / MIB:.0f} MiB")
+
+    def test_hostile_ext2_orphan_within_the_limit(self):
+        image = self.path("hostile_orphan.ext2")
+        out = subprocess.run([sys.executable,
+                              os.path.join(SOURCE, "testdata", "make_hostile_ext2_orphan.py"),
+                              image], capture_output=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        limit = 64 * MIB + OVERHEAD_FIXED + OVERHEAD_PER_THREAD
+        case = self.path("case")
+        rc, peak, err = scan_measured(["-q", "-j", "1", "--max-memory", "64M", "--case", case,
+                                       image])
+        # Unbounded, TSK's orphan search fills a 3.4 GB buffer (6.8 GB resident, 72 s). Under the
+        # limit its calloc fails, TSK goes on without it, and the scan's rows are those of the
+        # unbounded scan (measured once: docs/ARCHITECTURE.md, "Containment").
+        self.assertLess(peak, limit)
+        self.assertEqual(rc, 0, err)
+        rows = {r[0].split(":", 2)[-1]: r[1:] for r in
+                query(case, "SELECT provenance, size, status FROM items")}
+        self.assertEqual(rows, {
+            "/lost+found (inode 11)": (12288, "not-read"),
+            "/b.txt (inode 12)": (6, "ok"),
+            "/dir (inode 13)": (1024, "not-read"),
+            "/dir/a.png (inode 14)": (991, "ok"),
+            "/$OrphanFiles (inode 129)": (0, "not-read"),
+            "/$OrphanFiles/OrphanFile-106 (inode 106)": (3456106496, "not-read")})
+        self.assertEqual(query(case, "SELECT status FROM runs"), [("complete",)])
+        print(f"hostile ext2 orphan: peak RSS {peak / MIB:.0f} MiB; limit {limit / MIB:.0f} MiB")
+
+    def test_killing_the_worker_loses_nothing(self):
+        images = [os.path.join(TESTDATA, n)
+                  for n in ("ext4.raw", "fat32.raw", "ntfs.raw", "exfat.raw", "gpt.raw")]
+        clean, killed = self.path("clean"), self.path("killed")
+        args = ["--threads", "1", "--digests", "all", "--no-verify"]
+        out = self.scan(clean, images, args)
+        self.assertIn(out.returncode, (0, 1), out.stderr)
+        proc = subprocess.Popen([VIGIL, "scan", "-q", "--case", killed, *args, *images],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        db = os.path.join(killed, "case.sqlite")
+        worker = None
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+                    kids = f.read().split()
+            except OSError:
+                kids = []
+            if kids and os.path.exists(db):
+                try:
+                    n = query(killed, "SELECT count(*) FROM items")[0][0]
+                except sqlite3.Error:
+                    n = 0
+                if n >= 20:
+                    worker = int(kids[0])
+                    break
+            time.sleep(0.02)
+        self.assertIsNotNone(worker, "the worker never committed 20 items")
+        os.kill(worker, signal.SIGKILL)
+        _, err = proc.communicate(timeout=600)
+        self.assertEqual(proc.returncode, 0 if out.returncode == 0 else 1, err)
+        self.assertIn(b"signal 9 (SIGKILL)", err)
+        self.assertEqual(rows_by_provenance(clean), rows_by_provenance(killed))
+        self.assertEqual(warnings(clean), warnings(killed))
+        died = query(killed, "SELECT details FROM audit WHERE action = 'worker-died'")
+        self.assertEqual(len(died), 1)
+        self.assertEqual(json.loads(died[0][0])["signal"], int(signal.SIGKILL))
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1] + sys.argv[5:], verbosity=2)
