@@ -116,5 +116,34 @@ TEST(ThumbnailLinks, JoinsCacheIdsWithTheIndexOnceAndAgainTheSame) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ThumbnailLinks, CacheStoredBeforeTheIndexLinksTheSame) {
+  const auto dir =
+      std::filesystem::temp_directory_path() /
+      ("vigil-links-rev-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  std::filesystem::remove_all(dir);
+  auto store = CaseStore::open(dir.string(), true);
+  ASSERT_TRUE(store.ok());
+  auto& s = **store;
+  auto ev = s.add_evidence({"/e", "e", "raw", 1, "[]", "", ""});
+  ASSERT_TRUE(ev.ok());
+  ASSERT_TRUE(s.begin_batch().ok());
+  const std::string id = "0x1122334455667788";
+  const auto cache = add(s, *ev, "e/thumbcache_96.db", "thumbcache_96.db",
+                         {{"thumbcache", "entry_0_cache_id", id}});
+  const auto picture =
+      add(s, *ev, "e/thumbcache_96.db>entry 0", "entry 0 (id " + id + ")", {}, cache, "thumbcache");
+  add(s, *ev, "e/Windows.db", "Windows.db",
+      {{"searchindex", "item_0_thumbnail_cache_id", id},
+       {"searchindex", "item_0_work_id", "3"},
+       {"searchindex", "item_0_path", "C:\\x.jpg"}});
+  ASSERT_TRUE(s.commit_batch().ok());
+  auto r = link_thumbnails(s);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(links(s), std::vector<std::string>{std::to_string(picture) +
+                                               "/0 original_file = C:\\x.jpg (Windows Search "
+                                               "index e/Windows.db, item 3)"});
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace vigil::pipeline
