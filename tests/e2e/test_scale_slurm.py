@@ -240,6 +240,60 @@ class SlurmScale(unittest.TestCase):
             r = subprocess.run([VIGIL, "report", "--verify", os.path.join(case, "report")],
                                capture_output=True, text=True, env=env)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr + logs)
+
+            # A unit task that dies (cancelled here; a time limit ends a task the same way): the
+            # merge job never starts (afterok), `vigil merge` refuses the unfinished unit, the
+            # unit runs again alone, and the merge is then the same.
+            case2 = os.path.join(tmp, "case2")
+            r = subprocess.run([VIGIL, "plan", *images, "--case", case2, "--units", "5",
+                                "--slurm", "--slurm-cpus", "1", "--slurm-mem", "1G",
+                                "--slurm-max-parallel", "1", "-q"],
+                               capture_output=True, text=True, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # Held, so that task 0 is cancelled before it can run.
+            units_job = subprocess.run(
+                ["sbatch", "--parsable", "--hold", os.path.join(case2, "slurm", "units.sbatch")],
+                capture_output=True, text=True, env=env).stdout.strip().split(";")[0]
+            merge2 = subprocess.run(
+                ["sbatch", "--parsable", f"--dependency=afterok:{units_job}",
+                 os.path.join(case2, "slurm", "merge.sbatch")],
+                capture_output=True, text=True, env=env).stdout.strip().split(";")[0]
+            self.assertTrue(units_job.isdigit() and merge2.isdigit(), (units_job, merge2))
+            subprocess.run(["scancel", f"{units_job}_0"], env=env, check=True)
+            subprocess.run(["scontrol", "release", units_job], env=env, check=True)
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:
+                states = job_state(env, units_job)
+                if states and all(x in ("COMPLETED", "CANCELLED", "FAILED") for x in states):
+                    break
+                time.sleep(1)
+            with open(os.path.join(case2, "plan.json"), encoding="utf-8") as f:
+                units2 = len(json.load(f)["units"])
+            # (Slurm may drop the record of a task cancelled before it ran.)
+            self.assertEqual(job_state(env, units_job).count("COMPLETED"), units2 - 1,
+                             job_state(env, units_job))
+            self.assertFalse(os.path.exists(os.path.join(case2, "units", "0")))
+            time.sleep(3)
+            s = subprocess.run(["scontrol", "show", "job", merge2], capture_output=True,
+                               text=True, env=env).stdout
+            self.assertIn("JobState=PENDING", s, "the merge job must wait for every unit")
+            self.assertFalse(os.path.exists(os.path.join(case2, "case.sqlite")))
+            r = subprocess.run([VIGIL, "merge", "--case", case2], capture_output=True, text=True,
+                               env=env)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("unit 0 has not finished", r.stderr)
+            subprocess.run(["scancel", merge2], env=env, check=True)
+            again = subprocess.run(
+                ["sbatch", "--parsable", "--wait", "--array=0",
+                 os.path.join(case2, "slurm", "units.sbatch")],
+                capture_output=True, text=True, env=env, timeout=600)
+            self.assertEqual(again.returncode, 0, again.stderr + cluster.dump())
+            r = subprocess.run([VIGIL, "merge", "--case", case2], capture_output=True, text=True,
+                               env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            merged2 = content(os.path.join(case2, "case.sqlite"))
+            for t in expected:
+                self.assertEqual(merged2[t], expected[t], f"table {t} differs after the re-run")
         finally:
             cluster.stop()
             shutil.rmtree(tmp, ignore_errors=True)
