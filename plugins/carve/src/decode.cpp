@@ -232,6 +232,8 @@ DecodeResult decode_jpeg(Span first, Span second, const Limits& limits) {
 
 // --- GIF: giflib reads through an input function; its position is where decoding stopped.
 namespace {
+constexpr int kMaxGifFrames = 10'000;
+
 struct GifSource {
   Span s;
   std::size_t pos = 0;
@@ -291,6 +293,12 @@ DecodeResult decode_gif(Span s, const Limits& limits) {
       continue;
     }
     if (type != IMAGE_DESC_RECORD_TYPE) break;
+    // giflib keeps a SavedImage (and a local colour map) for every image descriptor it reads,
+    // even without DGifSlurp: a GIF of millions of tiny frames would hold them all.
+    if (gif->ImageCount >= kMaxGifFrames) {
+      too_large = true;
+      break;
+    }
     if (DGifGetImageDesc(gif) == GIF_ERROR) break;
     const int w = gif->Image.Width;
     const int h = gif->Image.Height;
@@ -315,7 +323,8 @@ DecodeResult decode_gif(Span s, const Limits& limits) {
   }
   out.stopped_at = src.pos;
   if (!ok)
-    out.message = too_large ? "not decoded: frames over the decode limit" : gif_message(gif->Error);
+    out.message = too_large ? "not decoded: frames over the decode limit (pixels, or 10,000 frames)"
+                            : gif_message(gif->Error);
   DGifCloseFile(gif, &error);
   if (ok) {
     out.outcome = Decoded::kOk;

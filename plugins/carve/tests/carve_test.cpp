@@ -799,6 +799,20 @@ TEST(CarveDecode, HugeDimensionsAreNotDecoded) {
     ASSERT_EQ(sink.warnings.size(), 1u);
     EXPECT_EQ(sink.warnings[0].code, "limit");
   }
+  {  // GIF: 10,001 frames of 1x1 (giflib would keep a record of each)
+    Bytes g = gif();
+    g.pop_back();  // the trailer
+    const Bytes frame = {0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0};
+    for (int i = 0; i < 10'000; ++i) append(g, frame);
+    g.push_back(0x3B);
+    ASSERT_EQ(carve::validate_gif(g).verdict, Verdict::kComplete);
+    Collect sink;
+    carve::carve_span(g, 0, carve::Limits{}, sink);
+    ASSERT_EQ(sink.found.size(), 1u);
+    EXPECT_TRUE(sink.found[0].partial);
+    ASSERT_EQ(sink.warnings.size(), 1u);
+    EXPECT_EQ(sink.warnings[0].code, "limit");
+  }
   {  // the limit is configurable
     carve::Limits limits;
     limits.max_decode_pixels = 100;
