@@ -6,6 +6,7 @@
 
 #include "vigil/core/text.hpp"
 #include "vigil/report/escape.hpp"
+#include "vigil/report/validation_record.hpp"
 #include "vigil/report/writers.hpp"
 
 namespace vigil::report {
@@ -67,6 +68,9 @@ class DfxmlWriter final : public Writer {
         b += "    <vigil:" + std::string(k) + ">" + xml_escape(*v) + "</vigil:" + k + ">\n";
     b += "    <vigil:source_verified>" + std::string(d.source_verified() ? "true" : "false") +
          "</vigil:source_verified>\n";
+    b += "    <vigil:validation_record" + attr("version", std::string(kValidationVersion)) +
+         attr("sha256", std::string(kValidationSha256)) + ">" +
+         xml_escape(std::string(kValidationRecord)) + "</vigil:validation_record>\n";
     b += "  </metadata>\n";
 
     // creator: the tool that made the inventory (the last scan run), with its libraries.

@@ -9,6 +9,7 @@
 
 #include "vigil/core/text.hpp"
 #include "vigil/report/accuracy.hpp"
+#include "vigil/report/validation_record.hpp"
 
 namespace vigil::report {
 namespace {
@@ -53,6 +54,13 @@ std::string time_text(const TimeInfo& t, const std::string& zone) {
     if (!local.empty()) s += "; " + zone + ": " + local;
   }
   return s;
+}
+
+// The tool-validation record of this build (docs/VALIDATION.md: every requirement, its test and
+// the result for this version), by version and SHA-256 so that a reader can check the copy.
+std::string validation_citation() {
+  return std::string(kValidationRecord) + ", version " + std::string(kValidationVersion) +
+         ", SHA-256 " + std::string(kValidationSha256);
 }
 
 std::string opt_int(int v) { return v < 0 ? "—" : std::to_string(v); }
@@ -306,6 +314,7 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
                                       ? "verified (stored and computed acquisition hashes agree)"
                                       : "SOURCE NOT VERIFIED"},
         {"Produced by", "vigil " + m.tool_version + " (git " + m.tool_commit + ")"},
+        {"Validation record", validation_citation()},
         {"Report libraries", or_dash(m.report_libraries)}});
   if (!d.case_info.empty()) {
     std::vector<std::pair<std::string, std::string>> info;

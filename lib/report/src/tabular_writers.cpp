@@ -3,6 +3,7 @@
 
 #include "json_builder.hpp"
 #include "vigil/report/escape.hpp"
+#include "vigil/report/validation_record.hpp"
 #include "vigil/report/writers.hpp"
 
 namespace vigil::report {
@@ -157,6 +158,9 @@ class JsonlWriter final : public Writer {
              .str("tool_version", m.tool_version)
              .str("tool_commit", m.tool_commit)
              .str("report_libraries", m.report_libraries)
+             .str("validation_record", std::string(kValidationRecord))
+             .str("validation_record_version", std::string(kValidationVersion))
+             .str("validation_record_sha256", std::string(kValidationSha256))
              .num("case_schema_version", d.schema_version)
              .boolean("source_verified", d.source_verified())
              .boolean("runs_complete", d.runs_complete())
