@@ -27,7 +27,7 @@ VIGIL, TESTPIX, SOURCE = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.argv[1:] = []
 ENV = dict(os.environ, TZ="UTC", SOURCE_DATE_EPOCH="1709294400")
 # Every registered extractor, in registry order: the default selection is all of them.
-ALL_EXTRACTORS = ["archive", "carve", "documents", "exif", "thumbcache", "thumbsdb"]
+ALL_EXTRACTORS = ["archive", "carve", "documents", "exif", "searchindex", "thumbcache", "thumbsdb"]
 
 
 def scan(case, evidence, *args):
