@@ -31,7 +31,7 @@ std::size_t pair_format(const std::uint8_t* b) {
 }
 
 // One pass over the bytes, 16 at a time: every position is compared against the five pairs at
-// once (GCC/Clang vector extensions: SSE2 on x86-64, NEON on ARM, no intrinsics), and only a
+// once (GCC/Clang vector extensions: SSE2 code on x86-64, no intrinsics), and only a
 // block holding a pair is looked at byte by byte. On random bytes a pair occurs every ~13,000
 // bytes, so the loop runs at memory speed, instead of stopping at every first byte (~every 51
 // bytes for five first bytes).
