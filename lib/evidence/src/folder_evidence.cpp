@@ -77,7 +77,11 @@ class FolderEvidence final : public Evidence {
 
   Result<std::unique_ptr<EntryReader>> open_reader(const Entry& entry) override {
     const std::string p = info_.path + entry.path;
-    const int fd = ::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    // O_NOATIME: reading the evidence must not change its access time (open(2)); the kernel
+    // allows it to the file's owner or a process with CAP_FOWNER, and refuses it with EPERM
+    // otherwise, when the file is opened as usual (the access time may then change).
+    int fd = ::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+    if (fd < 0 && errno == EPERM) fd = ::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
       return make_error(ErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno),
                         entry.provenance.str());
@@ -94,7 +98,13 @@ class FolderEvidence final : public Evidence {
   bool walk_dir(const std::string& rel, const EntryCallback& on_entry,
                 const WarningCallback& on_warning) {
     const std::string dir = info_.path + rel;
-    DIR* d = ::opendir(dir.empty() ? "/" : dir.c_str());
+    // Listed through a descriptor opened with O_NOATIME (as the files are read, open_reader):
+    // listing a folder must not change its access time either.
+    const char* where = dir.empty() ? "/" : dir.c_str();
+    int fd = ::open(where, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOATIME);
+    if (fd < 0 && errno == EPERM) fd = ::open(where, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR* d = fd >= 0 ? ::fdopendir(fd) : nullptr;
+    if (d == nullptr && fd >= 0) ::close(fd);
     if (d == nullptr) {
       on_warning(Warning{std::string("cannot list folder: ") + std::strerror(errno),
                          volumes_[0].provenance.child("dir", rel.empty() ? "/" : rel)});

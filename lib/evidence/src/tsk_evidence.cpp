@@ -11,6 +11,8 @@
 #include <array>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <unordered_map>
 
 #include "evidence_internal.hpp"
 
@@ -96,6 +98,50 @@ void map_stream_bytes(const TSK_FS_ATTR* a, std::uint64_t from, std::uint64_t le
   }
 }
 
+// TSK hides some failed image reads. tsk_img_read (4.11, tsk/img/img_io.c), asked for a length
+// that is not a whole number of sectors (the end of a file), reads a rounded-up length into a
+// zeroed bounce buffer and, when that read fails or finds the end of the image, copies the
+// buffer and reports the whole length read: an unreadable range would become an "ok" item whose
+// digests are those of zeros. So the read function of every image vigil opens is wrapped to count
+// the reads that failed or found nothing; a content read during which the count grew is an error.
+struct ImageReadGuard {
+  ssize_t (*read)(TSK_IMG_INFO*, TSK_OFF_T, char*, size_t) = nullptr;
+  std::uint64_t failures = 0;
+};
+std::mutex g_read_guards_mutex;
+std::unordered_map<const TSK_IMG_INFO*, ImageReadGuard> g_read_guards;
+
+ssize_t counted_image_read(TSK_IMG_INFO* img, TSK_OFF_T off, char* buf, size_t len) {
+  ssize_t (*read)(TSK_IMG_INFO*, TSK_OFF_T, char*, size_t) = nullptr;
+  {
+    const std::lock_guard lock(g_read_guards_mutex);
+    read = g_read_guards.at(img).read;
+  }
+  const ssize_t got = read(img, off, buf, len);
+  if (len > 0 && got <= 0) {
+    const std::lock_guard lock(g_read_guards_mutex);
+    ++g_read_guards.at(img).failures;
+  }
+  return got;
+}
+
+void guard_image_reads(TSK_IMG_INFO* img) {
+  const std::lock_guard lock(g_read_guards_mutex);
+  g_read_guards[img] = ImageReadGuard{img->read, 0};
+  img->read = counted_image_read;
+}
+
+void unguard_image_reads(const TSK_IMG_INFO* img) {
+  const std::lock_guard lock(g_read_guards_mutex);
+  g_read_guards.erase(img);
+}
+
+std::uint64_t image_read_failures(const TSK_IMG_INFO* img) {
+  const std::lock_guard lock(g_read_guards_mutex);
+  const auto it = g_read_guards.find(img);
+  return it == g_read_guards.end() ? 0 : it->second.failures;
+}
+
 class TskReader final : public EntryReader {
  public:
   TskReader(TSK_FS_FILE* file, const Entry& e) : file_(file), entry_(e) {
@@ -113,6 +159,8 @@ class TskReader final : public EntryReader {
     if (offset >= entry_.size || buf.empty()) return std::size_t{0};
     const std::size_t want =
         static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), entry_.size - offset));
+    TSK_IMG_INFO* img = file_->fs_info != nullptr ? file_->fs_info->img_info : nullptr;
+    const std::uint64_t failures_before = image_read_failures(img);
     ssize_t got = 0;
     auto* out = reinterpret_cast<char*>(buf.data());
     if (entry_.has_attr) {
@@ -126,6 +174,14 @@ class TskReader final : public EntryReader {
     if (got < 0) {
       return make_error(ErrorCode::kIo,
                         "read failed at offset " + std::to_string(offset) + ": " + tsk_error_text(),
+                        entry_.provenance.str());
+    }
+    if (image_read_failures(img) != failures_before) {
+      tsk_error_reset();
+      return make_error(ErrorCode::kIo,
+                        "read failed at offset " + std::to_string(offset) +
+                            ": the evidence could not be read in this range (TSK returned "
+                            "zeros in place of the unreadable bytes)",
                         entry_.provenance.str());
     }
     if (got == 0 && beyond_initialised(offset)) {
@@ -164,7 +220,10 @@ class TskEvidence final : public Evidence {
     for (const auto* pool : pools_) tsk_pool_close(pool);
     for (auto* img : pool_imgs_) tsk_img_close(img);
     if (vs_ != nullptr) tsk_vs_close(vs_);
-    if (img_ != nullptr) tsk_img_close(img_);
+    if (img_ != nullptr) {
+      unguard_image_reads(img_);
+      tsk_img_close(img_);
+    }
   }
 
   static Result<std::unique_ptr<Evidence>> open(EvidenceInfo info, TSK_IMG_TYPE_ENUM type,
@@ -182,6 +241,7 @@ class TskEvidence final : public Evidence {
                                                  image_format_name(ev->info_.format) +
                                                  " image: " + tsk_error_text());
     }
+    guard_image_reads(ev->img_);
     ev->info_.size = static_cast<std::uint64_t>(ev->img_->size);
     ev->info_.sector_size = ev->img_->sector_size;
     if (auto r = ev->load_volumes(); !r) return r.error();
@@ -198,9 +258,10 @@ class TskEvidence final : public Evidence {
 
   Result<std::size_t> read_media(std::uint64_t offset, std::span<std::uint8_t> buf) override {
     if (offset >= info_.size) return std::size_t{0};
+    const std::uint64_t failures_before = image_read_failures(img_);
     const ssize_t got = tsk_img_read(img_, static_cast<TSK_OFF_T>(offset),
                                      reinterpret_cast<char*>(buf.data()), buf.size());
-    if (got < 0) {
+    if (got < 0 || image_read_failures(img_) != failures_before) {
       return make_error(
           ErrorCode::kIo,
           "media read failed at offset " + std::to_string(offset) + ": " + tsk_error_text(),
