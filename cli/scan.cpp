@@ -39,6 +39,7 @@ struct ScanOptions {
   bool in_process = false;  // hidden: no worker process (to measure what the supervisor costs)
   std::vector<std::string> hash_sets;
   bool no_perceptual = false;
+  bool no_reuse = false;  // hidden: for bench/extract, which measures what reuse saves
   std::string pdq_pipeline = "canonical";
   int pdq_threshold = 31;
   int pdq_min_quality = 50;
@@ -152,8 +153,8 @@ int run_scan(const ScanOptions& opt) {
     settings.list_digests = pipeline::holds_file_digests(*sets);
   }
   // The same bytes are decoded once per case: results of earlier runs seed the reuse.
-  analysis.reuse = std::make_shared<pipeline::PerceptualCache>();
-  if (analysis.perceptual) {
+  if (!opt.no_reuse) analysis.reuse = std::make_shared<pipeline::PerceptualCache>();
+  if (analysis.perceptual && analysis.reuse) {
     if (auto r = analysis.reuse->seed(**store,
                                       std::string(phash::pdq_pipeline_name(analysis.pdq_pipeline)));
         !r)
@@ -165,6 +166,7 @@ int run_scan(const ScanOptions& opt) {
   // Every effective setting, canonical (keys sorted), for the run record and the report.
   auto settings_doc = nlohmann::json::parse(settings.to_json());
   settings_doc["analysis"] = nlohmann::json::parse(analysis.to_json());
+  if (!analysis.reuse) settings_doc["analysis"]["reuse"] = false;
   settings_doc["hash_sets"] = opt.hash_sets;
   settings_doc["extraction"] = nlohmann::json::parse(settings.extraction.limits.to_json());
   settings_doc["extractors"] = nlohmann::json::parse(settings.extraction.extractors_json());
@@ -266,9 +268,11 @@ int run_scan(const ScanOptions& opt) {
   const std::string status = interrupted          ? "interrupted"
                              : total.warnings > 0 ? "complete-with-warnings"
                                                   : "complete";
-  if (!opt.quiet && analysis.reuse->reused() > 0) {
-    std::cerr << fmt::format("perceptual results reused for {} item{} with bytes already decoded\n",
-                             analysis.reuse->reused(), analysis.reuse->reused() == 1 ? "" : "s");
+  if (!opt.quiet && analysis.reuse && analysis.reuse->reused() > 0) {
+    std::cerr << fmt::format(
+        "perceptual results reused for {} item{} with bytes already decoded ({} decoded)\n",
+        analysis.reuse->reused(), analysis.reuse->reused() == 1 ? "" : "s",
+        analysis.reuse->computed());
   }
   if (auto r = (*store)->end_run(*run_id, status, case_store::now_utc(), summary); !r)
     return fatal("case " + opt.case_dir + ": " + r.error().message);
@@ -320,6 +324,9 @@ void add_settings(CLI::App* sub, const std::shared_ptr<ScanOptions>& opt) {
                   "A compiled known list (vigil hashset import) to match against (repeatable)")
       ->allow_extra_args(false);
   sub->add_flag("--no-perceptual", opt->no_perceptual, "Skip PDQ and pHash of pictures");
+  // Hidden (no group): decode every copy again. Only bench/extract uses it, to measure what the
+  // reuse of perceptual results by content saves; the run settings record it.
+  sub->add_flag("--no-perceptual-reuse", opt->no_reuse, "")->group("");
   sub->add_option("--pdq-pipeline", opt->pdq_pipeline,
                   "PDQ pipeline: canonical (full resolution) or cli512 (reference tool's resize)")
       ->check(CLI::IsMember({"canonical", "cli512"}));
