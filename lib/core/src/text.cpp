@@ -174,6 +174,29 @@ void append_json_text_field(std::string& out, std::string_view key, std::string_
   append_json_string(out, base64_encode(value));
 }
 
+namespace {
+
+// The code point of the valid UTF-8 sequence of n bytes at s[i].
+char32_t code_point(std::string_view s, std::size_t i, std::size_t n) {
+  const auto b = [&s, i](std::size_t k) {
+    return static_cast<char32_t>(static_cast<unsigned char>(s[i + k]));
+  };
+  if (n == 2) return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+  if (n == 3) return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+  return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+}
+
+// Characters that are valid but change what a reader sees: the C1 controls, the line and
+// paragraph separators, and the bidirectional controls (Unicode Standard Annex #9,
+// https://unicode.org/reports/tr9/), with which a name such as "photo<U+202E>gpj.exe" reads as
+// "photoexe.jpg" (the "Trojan Source" trick, CVE-2021-42574).
+bool invisible_control(char32_t c) {
+  return (c >= 0x80 && c <= 0x9F) || c == 0x061C || c == 0x200E || c == 0x200F ||
+         (c >= 0x2028 && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+}  // namespace
+
 void append_printable(std::string& out, std::string_view s) {
   static constexpr char kDigits[] = "0123456789abcdef";
   for (std::size_t i = 0; i < s.size();) {
@@ -194,6 +217,14 @@ void append_printable(std::string& out, std::string_view s) {
       out += kDigits[c >> 4];
       out += kDigits[c & 15];
       ++i;
+    } else if (n > 1 && invisible_control(code_point(s, i, n))) {
+      for (std::size_t k = 0; k < n; ++k) {
+        const auto b = static_cast<unsigned char>(s[i + k]);
+        out += "\\x";
+        out += kDigits[b >> 4];
+        out += kDigits[b & 15];
+      }
+      i += n;
     } else {
       out.append(s.substr(i, n));
       i += n;

@@ -21,7 +21,8 @@ void append_json_string(std::string& out, std::string_view s);
 // Appends "key":"value" for text from evidence: valid UTF-8 as a string, otherwise
 // "key":"<lossy with U+FFFD>","key_b64":"<exact bytes>" so no byte is ever lost.
 void append_json_text_field(std::string& out, std::string_view key, std::string_view value);
-// For human-readable tables: control characters and invalid UTF-8 bytes shown as \xNN escapes.
+// For human-readable tables: control characters (C0, DEL, C1, the line and paragraph separators,
+// the bidirectional controls) and invalid UTF-8 bytes shown as \xNN escapes of their bytes.
 std::string printable(std::string_view s);
 void append_printable(std::string& out, std::string_view s);
 // Replaces invalid UTF-8 sequences with U+FFFD.
