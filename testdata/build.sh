@@ -52,7 +52,7 @@ readonly OUTPUTS=(fat32.raw ntfs.raw ext4.raw exfat.raw iso9660.iso gpt.raw mbr.
   gpt_split.raw.001 gpt_split.raw.002 gpt_split.raw.003 gpt.E01 gpt.E02 gpt.E03
   gpt_corrupt.E01 gpt_corrupt.E02 gpt_corrupt.E03 gpt_truncated.E01 gpt_truncated.E02
   gpt_truncated.E03 gpt_adler.E01 gpt_adler.E02 gpt_adler.E03 gpt_table.E01 gpt_table.E02
-  gpt_table.E03 gpt_section.E01 gpt_section.E02 gpt_section.E03)
+  gpt_table.E03 gpt_section.E01 gpt_section.E02 gpt_section.E03 hostile.ext4)
 for f in "${OUTPUTS[@]}" MANIFEST; do rm -f "$OUT/$f"; done
 WORK="$OUT/.work"
 rm -rf "$WORK"
@@ -407,9 +407,12 @@ write_manifest() {
     printf '# ewfverify  EWF-FIRST-SEGMENT pass|fail\n'
     printf '# damage     FILE WHAT\n'
     printf '# entry      FS-IMAGE keep|del TYPE SIZE SHA256 PATH   (TYPE dir: SIZE and SHA256 are -)\n'
+    printf '# folder     NAME FILES SHA256-OF-SORTED-NAMES (folder evidence; every file empty)\n'
     for f in $(printf '%s\n' "${OUTPUTS[@]}" | LC_ALL=C sort); do
       printf 'image\t%s\t%s\t%s\n' "$f" "$(stat -c %s "$OUT/$f")" "$(sha "$OUT/$f")"
     done
+    printf 'folder\thostile_wide\t%s\t%s\n' "$(find "$OUT/hostile_wide" -type f | wc -l)" \
+      "$(cd "$OUT/hostile_wide" && find . -type f -printf '%P\n' | LC_ALL=C sort | sha256sum | cut -d' ' -f1)"
     printf 'partition\tgpt.raw\t2048\t81920\tfat32.raw\n'
     printf 'partition\tgpt.raw\t83968\t49152\tntfs.raw\n'
     printf 'partition\tgpt.raw\t135168\t49152\text4.raw\n'
@@ -469,6 +472,8 @@ build_mbr
 build_split
 build_e01
 build_bad_e01
+# The hostile corpus (issue 15): hostile.ext4 and the folder hostile_wide.
+"$kScriptDir/make_hostile.sh" "$OUT"
 for f in "${OUTPUTS[@]}"; do [ -f "$OUT/$f" ] || die "expected output $f was not written"; done
 for f in "$OUT"/gpt.E?? "$OUT"/gpt_split.raw.*; do
   printf '%s\n' "${OUTPUTS[@]}" | grep -qx "$(basename "$f")" ||

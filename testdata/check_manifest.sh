@@ -58,6 +58,13 @@ while IFS=$'\t' read -r kind a b c d e f; do
       stored=$(ewfinfo "$OUT/$a" 2>/dev/null | awk '$1 == "MD5:" {print $2; exit}')
       [ "$stored" = "$b" ] || fail "$a: stored MD5 '$stored', expected $b"
       ;;
+    folder)
+      checked=$((checked + 1))
+      if [ ! -d "$OUT/$a" ]; then fail "$a: missing"; continue; fi
+      [ "$(find "$OUT/$a" -type f | wc -l)" = "$b" ] || fail "$a: not $b files"
+      [ "$(cd "$OUT/$a" && find . -type f -printf '%P\n' | LC_ALL=C sort | sha256sum | cut -d' ' -f1)" = "$c" ] ||
+        fail "$a: its names differ from MANIFEST"
+      ;;
     ewfverify)
       checked=$((checked + 1))
       if ewfverify -q "$OUT/$a" >/dev/null 2>&1; then got=pass; else got=fail; fi

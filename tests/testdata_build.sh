@@ -7,7 +7,7 @@ set -euo pipefail
 out="$1"; testpix="$2"; ntfs_edit="$3"
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../testdata" && pwd)"
 mkdir -p "$out"
-stamp=$(cat "$src/build.sh" "$testpix" "$ntfs_edit" | sha256sum | cut -d' ' -f1)
+stamp=$(cat "$src/build.sh" "$src/make_hostile.sh" "$testpix" "$ntfs_edit" | sha256sum | cut -d' ' -f1)
 if [ -f "$out/.testdata_stamp" ] && [ "$(cat "$out/.testdata_stamp")" = "$stamp" ] &&
    [ -f "$out/MANIFEST" ]; then
   echo "testdata: up to date in $out (stamp $stamp)"
