@@ -9,8 +9,8 @@
 //   VIGIL_TEST_CRASH_MODE=alloc  allocates and touches 16 MiB blocks until malloc fails (at the
 //                                worker's memory limit), reports on stderr how much it got, frees
 //                                it and returns ARCHIVE_FATAL, as a library that checks malloc
-//                                does. It stops at 4 GiB: "no limit" is reported and the test
-//                                fails.
+//                                does. It stops at VIGIL_TEST_ALLOC_CAP_MIB (default 4096):
+//                                "no limit" is reported.
 // TSK's tsk_fs_dir_walk() writes through a null pointer when the file VIGIL_TEST_CRASH_WALK_ONCE
 // names does not exist yet (the shim creates it first): the first walk of the scan crashes, and
 // the next worker's walks do not.
@@ -32,7 +32,8 @@ static void crash_now(void) {
 // Allocates until malloc fails; returns the bytes it held at the peak.
 static size_t allocate_until_failure(int* limited) {
   enum { kBlock = 16 << 20 };
-  const size_t cap = (size_t)4 << 30;
+  const char* cap_mib = getenv("VIGIL_TEST_ALLOC_CAP_MIB");
+  const size_t cap = (size_t)(cap_mib != NULL ? strtoul(cap_mib, NULL, 10) : 4096) << 20;
   void** blocks = calloc(cap / kBlock + 1, sizeof(void*));
   size_t n = 0;
   *limited = 0;
