@@ -178,8 +178,8 @@ class Kill(unittest.TestCase):
         size = os.path.getsize(self.big)
         at_kill = self.kill_and_resume("extract", self.ev, self.full_content,
                                        KILL_READ="/m/big.zip", KILL_OFFSET=size // 2)
+        # Killed before the archive's bytes were all read: none of its children is stored.
         names = [r[0] for r in db_rows_items(at_kill)]
-        self.assertTrue(any(n.startswith(b"before") for n in names), "nothing before the archive")
         self.assertFalse(any(n.startswith(b"child-") for n in names))
 
     def test_kill_while_committing_the_archive_children(self):

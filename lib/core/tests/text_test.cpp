@@ -81,7 +81,9 @@ TEST(Text, Printable) {
   EXPECT_EQ(printable("\xE4\xB8\xAD"), "\xE4\xB8\xAD");
   // Valid characters that change what a reader sees are escaped too: a C1 control (U+0085),
   // the right-to-left override (U+202E), the line separator (U+2028).
-  EXPECT_EQ(printable("a\xC2\x85" "b\xE2\x80\xAE" "c\xE2\x80\xA8"),
+  EXPECT_EQ(printable("a\xC2\x85"
+                      "b\xE2\x80\xAE"
+                      "c\xE2\x80\xA8"),
             "a\\xc2\\x85b\\xe2\\x80\\xaec\\xe2\\x80\\xa8");
 }
 
