@@ -10,9 +10,10 @@
 //     VIGIL_FAULT_KILL_OFFSET=BYTES   ... this offset of the file (its Nth byte) kills;
 //     VIGIL_FAULT_KILL_READS=N        ... or the Nth read call of such a file kills.
 //     The process group is killed (kill(0, SIGKILL)), as a shell's kill -9 of a job, and with
-//     VIGIL_FAULT_KILL_SESSION=1 the session leader's group too (see die()); VIGIL_FAULT_KILL_SELF=1
-//     kills the calling process only (a worker dying under a supervisor); VIGIL_FAULT_ONCE=FILE
-//     makes the fault fire once. The write or read that kills is not performed.
+//     VIGIL_FAULT_KILL_SESSION=1 the session leader's group too (see die());
+//     VIGIL_FAULT_KILL_SELF=1 kills the calling process only (a worker dying under a supervisor);
+//     VIGIL_FAULT_ONCE=FILE makes the fault fire once. The write or read that kills is not
+//     performed.
 //   A full disk:
 //     VIGIL_FAULT_FULL_DIR=DIR        writes to files under DIR fail with ENOSPC once
 //     VIGIL_FAULT_FULL_AFTER=BYTES    ... this many bytes were written there by this process.
@@ -69,8 +70,8 @@ static long long g_write_calls, g_read_calls, g_full_bytes;
 static void die(void) {
   const char* once = env("VIGIL_FAULT_ONCE");
   if (once != NULL) {
-    const int fd = (int)syscall(SYS_openat, AT_FDCWD, once, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                                0644);
+    const int fd =
+        (int)syscall(SYS_openat, AT_FDCWD, once, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return;
     close(fd);
   }
@@ -125,7 +126,8 @@ static int classify(int dirfd, const char* path, int* flags) {
 }
 
 static int opened(int fd, int flags) {
-  if (fd >= 0 && fd < kMaxFd) __atomic_store_n(&g_fd_flags[fd], (unsigned char)flags, __ATOMIC_SEQ_CST);
+  if (fd >= 0 && fd < kMaxFd)
+    __atomic_store_n(&g_fd_flags[fd], (unsigned char)flags, __ATOMIC_SEQ_CST);
   return fd;
 }
 
@@ -139,17 +141,17 @@ static mode_t mode_arg(int flags, va_list ap) {
   return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
 }
 
-#define OPEN_LIKE(fn)                                                                  \
-  int fn(const char* path, int oflags, ...) {                                          \
-    va_list ap;                                                                        \
-    va_start(ap, oflags);                                                              \
-    const mode_t mode = mode_arg(oflags, ap);                                          \
-    va_end(ap);                                                                        \
-    int flags;                                                                         \
-    if (classify(AT_FDCWD, path, &flags) < 0) {                                        \
-      errno = ENOENT;                                                                  \
-      return -1;                                                                       \
-    }                                                                                  \
+#define OPEN_LIKE(fn)                                                                    \
+  int fn(const char* path, int oflags, ...) {                                            \
+    va_list ap;                                                                          \
+    va_start(ap, oflags);                                                                \
+    const mode_t mode = mode_arg(oflags, ap);                                            \
+    va_end(ap);                                                                          \
+    int flags;                                                                           \
+    if (classify(AT_FDCWD, path, &flags) < 0) {                                          \
+      errno = ENOENT;                                                                    \
+      return -1;                                                                         \
+    }                                                                                    \
     return opened(REAL(#fn, int (*)(const char*, int, ...))(path, oflags, mode), flags); \
   }
 #define OPENAT_LIKE(fn)                                                                      \
@@ -212,21 +214,21 @@ static int before_write(int fd, const struct iovec* iov, int iovcnt) {
 ssize_t write(int fd, const void* buf, size_t n) {
   const struct iovec v = {(void*)buf, n};
   if (before_write(fd, &v, 1) < 0) return -1;
-  return REAL("write", ssize_t (*)(int, const void*, size_t))(fd, buf, n);
+  return REAL("write", ssize_t(*)(int, const void*, size_t))(fd, buf, n);
 }
 ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
   const struct iovec v = {(void*)buf, n};
   if (before_write(fd, &v, 1) < 0) return -1;
-  return REAL("pwrite", ssize_t (*)(int, const void*, size_t, off_t))(fd, buf, n, off);
+  return REAL("pwrite", ssize_t(*)(int, const void*, size_t, off_t))(fd, buf, n, off);
 }
 ssize_t pwrite64(int fd, const void* buf, size_t n, off64_t off) {
   const struct iovec v = {(void*)buf, n};
   if (before_write(fd, &v, 1) < 0) return -1;
-  return REAL("pwrite64", ssize_t (*)(int, const void*, size_t, off64_t))(fd, buf, n, off);
+  return REAL("pwrite64", ssize_t(*)(int, const void*, size_t, off64_t))(fd, buf, n, off);
 }
 ssize_t writev(int fd, const struct iovec* iov, int cnt) {
   if (before_write(fd, iov, cnt) < 0) return -1;
-  return REAL("writev", ssize_t (*)(int, const struct iovec*, int))(fd, iov, cnt);
+  return REAL("writev", ssize_t(*)(int, const struct iovec*, int))(fd, iov, cnt);
 }
 
 // Before a read of n bytes at offset off: dies at the chosen point; returns how many bytes may
@@ -257,7 +259,7 @@ static ssize_t before_read(int fd, off64_t off, size_t n) {
 }
 
 static off64_t position(int fd) {
-  return REAL("lseek64", off64_t (*)(int, off64_t, int))(fd, 0, SEEK_CUR);
+  return REAL("lseek64", off64_t(*)(int, off64_t, int))(fd, 0, SEEK_CUR);
 }
 
 ssize_t read(int fd, void* buf, size_t n) {
@@ -266,7 +268,7 @@ ssize_t read(int fd, void* buf, size_t n) {
     if (allowed <= 0) return allowed;
     n = (size_t)allowed;
   }
-  return REAL("read", ssize_t (*)(int, void*, size_t))(fd, buf, n);
+  return REAL("read", ssize_t(*)(int, void*, size_t))(fd, buf, n);
 }
 ssize_t pread(int fd, void* buf, size_t n, off_t off) {
   if (fd_flags(fd) & (kKillRead | kFaultRead)) {
@@ -274,7 +276,7 @@ ssize_t pread(int fd, void* buf, size_t n, off_t off) {
     if (allowed <= 0) return allowed;
     n = (size_t)allowed;
   }
-  return REAL("pread", ssize_t (*)(int, void*, size_t, off_t))(fd, buf, n, off);
+  return REAL("pread", ssize_t(*)(int, void*, size_t, off_t))(fd, buf, n, off);
 }
 ssize_t pread64(int fd, void* buf, size_t n, off64_t off) {
   if (fd_flags(fd) & (kKillRead | kFaultRead)) {
@@ -282,5 +284,5 @@ ssize_t pread64(int fd, void* buf, size_t n, off64_t off) {
     if (allowed <= 0) return allowed;
     n = (size_t)allowed;
   }
-  return REAL("pread64", ssize_t (*)(int, void*, size_t, off64_t))(fd, buf, n, off);
+  return REAL("pread64", ssize_t(*)(int, void*, size_t, off64_t))(fd, buf, n, off);
 }
