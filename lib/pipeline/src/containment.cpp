@@ -23,11 +23,15 @@ WatchSlot* slot_of(WatchTable* table) {
       table->slots[n].tid.store(static_cast<std::int32_t>(::syscall(SYS_gettid)));
       // A stack of its own for the crash handler, so that a parser's runaway recursion (a stack
       // overflow) is attributed too. Threads that publish live as long as the worker: the
-      // stack is never freed.
-      stack_t alt{};
-      alt.ss_size = kAltStackBytes;
-      alt.ss_sp = new char[kAltStackBytes];
-      (void)::sigaltstack(&alt, nullptr);
+      // stack is never freed. Sanitizer builds install no crash handler and keep the sanitizer's
+      // own per-thread alternate stack, which it unmaps when the thread exits (replaced by ours,
+      // ASan aborted on that unmap, and LeakSanitizer reported ours at exit).
+      if constexpr (!kSanitizerBuild) {
+        stack_t alt{};
+        alt.ss_size = kAltStackBytes;
+        alt.ss_sp = new char[kAltStackBytes];
+        (void)::sigaltstack(&alt, nullptr);
+      }
     } else {
       t_slot = -1;
     }
