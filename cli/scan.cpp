@@ -380,13 +380,17 @@ void add_settings(CLI::App* sub, const std::shared_ptr<ScanOptions>& opt) {
 
 std::function<std::vector<std::string>()> add_scan_setting_options(CLI::App* sub) {
   const auto before = sub->get_options().size();
-  add_settings(sub, std::make_shared<ScanOptions>());
+  // The options write into these settings while the command line is parsed, after this returns:
+  // the returned function keeps them alive (a temporary here was freed before the parse wrote to
+  // it, a heap-use-after-free that AddressSanitizer found in e2e_scale).
+  auto settings = std::make_shared<ScanOptions>();
+  add_settings(sub, settings);
   std::vector<const CLI::Option*> added;
   for (std::size_t i = before; i < sub->get_options().size(); ++i)
     added.push_back(sub->get_options()[i]);
   // The settings as given, in registration order (whatever order the user typed them in), so
   // that the same settings always give the same list.
-  return [added] {
+  return [added, settings] {
     std::vector<std::string> args;
     for (const auto* o : added) {
       if (o->count() == 0) continue;
