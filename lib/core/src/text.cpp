@@ -239,4 +239,40 @@ std::string printable(std::string_view s) {
   return out;
 }
 
+std::string utf16le_to_utf8(std::span<const std::uint8_t> b, bool stop_at_nul) {
+  std::string out;
+  out.reserve(b.size() / 2);
+  auto put = [&out](std::uint32_t cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6U));
+      out += static_cast<char>(0x80 | (cp & 0x3FU));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12U));
+      out += static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU));
+      out += static_cast<char>(0x80 | (cp & 0x3FU));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18U));
+      out += static_cast<char>(0x80 | ((cp >> 12U) & 0x3FU));
+      out += static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU));
+      out += static_cast<char>(0x80 | (cp & 0x3FU));
+    }
+  };
+  for (std::size_t i = 0; i + 1 < b.size(); i += 2) {
+    const std::uint32_t u = b[i] | (static_cast<std::uint32_t>(b[i + 1]) << 8U);
+    if (u == 0 && stop_at_nul) break;
+    if (u >= 0xD800 && u < 0xDC00 && i + 3 < b.size()) {
+      const std::uint32_t lo = b[i + 2] | (static_cast<std::uint32_t>(b[i + 3]) << 8U);
+      if (lo >= 0xDC00 && lo < 0xE000) {
+        put(0x10000 + ((u - 0xD800) << 10U) + (lo - 0xDC00));
+        i += 2;
+        continue;
+      }
+    }
+    put(u >= 0xD800 && u < 0xE000 ? 0xFFFD : u);
+  }
+  return out;
+}
+
 }  // namespace vigil

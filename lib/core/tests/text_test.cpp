@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <initializer_list>
+#include <vector>
 
 namespace vigil {
 
@@ -88,3 +90,35 @@ TEST(Text, Printable) {
 }
 
 }  // namespace vigil
+
+namespace {
+std::vector<std::uint8_t> utf16le(std::initializer_list<std::uint16_t> units) {
+  std::vector<std::uint8_t> out;
+  for (auto u : units) {
+    out.push_back(static_cast<std::uint8_t>(u & 0xFF));
+    out.push_back(static_cast<std::uint8_t>(u >> 8));
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Text, Utf16leToUtf8JoinsPairsAndReplacesLoneSurrogates) {
+  // "a", U+00E9, U+4E2D, U+1F600 (a surrogate pair), then a lone high surrogate before "b".
+  const auto b = utf16le({0x0061, 0x00E9, 0x4E2D, 0xD83D, 0xDE00, 0xD800, 0x0062});
+  EXPECT_EQ(vigil::utf16le_to_utf8(b),
+            "a\xC3\xA9\xE4\xB8\xAD\xF0\x9F\x98\x80\xEF\xBF\xBD"
+            "b");
+  // A lone low surrogate, and an odd last byte dropped.
+  auto c = utf16le({0xDC00, 0x0041});
+  c.push_back(0x42);
+  EXPECT_EQ(vigil::utf16le_to_utf8(c),
+            "\xEF\xBF\xBD"
+            "A");
+}
+
+TEST(Text, Utf16leToUtf8StopsAtNulOnlyWhenAsked) {
+  const auto b = utf16le({0x0078, 0x0000, 0x0079});
+  EXPECT_EQ(vigil::utf16le_to_utf8(b), "x");
+  EXPECT_EQ(vigil::utf16le_to_utf8(b, false), std::string("x\0y", 3));
+  EXPECT_EQ(vigil::utf16le_to_utf8({}), "");
+}

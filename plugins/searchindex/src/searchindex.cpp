@@ -43,6 +43,7 @@
 
 #include "vigil/bfio/memory_handle.hpp"
 #include "vigil/core/byte_reader.hpp"
+#include "vigil/core/text.hpp"
 
 namespace vigil::plugins {
 namespace searchindex {
@@ -100,41 +101,6 @@ std::string filetime_text(std::uint64_t ft) {
   t.nanos = static_cast<std::uint32_t>(rem * 100);
   t.precision_ns = 100;
   return format_utc(t);
-}
-
-std::string utf16le_to_utf8(std::span<const std::uint8_t> b) {
-  std::string out;
-  auto put = [&out](std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  };
-  for (std::size_t i = 0; i + 1 < b.size(); i += 2) {
-    const std::uint32_t u = b[i] | (static_cast<std::uint32_t>(b[i + 1]) << 8U);
-    if (u == 0) break;
-    if (u >= 0xD800 && u < 0xDC00 && i + 3 < b.size()) {
-      const std::uint32_t lo = b[i + 2] | (static_cast<std::uint32_t>(b[i + 3]) << 8U);
-      if (lo >= 0xDC00 && lo < 0xE000) {
-        put(0x10000 + ((u - 0xD800) << 10U) + (lo - 0xDC00));
-        i += 2;
-        continue;
-      }
-    }
-    put(u >= 0xD800 && u < 0xE000 ? 0xFFFD : u);
-  }
-  return out;
 }
 
 // One indexed item, as read.

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "vigil/core/byte_reader.hpp"
+#include "vigil/core/text.hpp"
 
 namespace vigil::plugins {
 namespace thumbcache {
@@ -89,43 +90,6 @@ std::string hex64(std::uint64_t v) {
   char buf[19];
   std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
   return buf;
-}
-
-// UTF-16LE to UTF-8; an unpaired surrogate becomes U+FFFD. Stops at the first NUL when
-// `stop_at_nul`.
-std::string utf16_to_utf8(std::span<const std::uint8_t> b, bool stop_at_nul) {
-  std::string out;
-  auto put = [&out](std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  };
-  for (std::size_t i = 0; i + 1 < b.size(); i += 2) {
-    const std::uint32_t u = b[i] | (static_cast<std::uint32_t>(b[i + 1]) << 8U);
-    if (u == 0 && stop_at_nul) break;
-    if (u >= 0xD800 && u < 0xDC00 && i + 3 < b.size()) {
-      const std::uint32_t lo = b[i + 2] | (static_cast<std::uint32_t>(b[i + 3]) << 8U);
-      if (lo >= 0xDC00 && lo < 0xE000) {
-        put(0x10000 + ((u - 0xD800) << 10U) + (lo - 0xDC00));
-        i += 2;
-        continue;
-      }
-    }
-    put(u >= 0xD800 && u < 0xE000 ? 0xFFFD : u);
-  }
-  return out;
 }
 
 const char* picture_kind(std::span<const std::uint8_t> d) {
@@ -303,10 +267,10 @@ class CacheReader {
       out_.warn("corrupt", where + ": identifier string size " + std::to_string(id_size) +
                                " does not fit in the entry");
     } else {
-      identifier = utf16_to_utf8(bytes_.subspan(id_at, id_size), false);
+      identifier = utf16le_to_utf8(bytes_.subspan(id_at, id_size), false);
     }
     if (layout_.has_extension) {
-      const std::string ext = utf16_to_utf8(bytes_.subspan(pos + 16, 8), true);
+      const std::string ext = utf16le_to_utf8(bytes_.subspan(pos + 16, 8), true);
       if (!ext.empty()) out_.record({prefix + "extension", ext});
     }
     out_.record({prefix + "identifier", identifier});

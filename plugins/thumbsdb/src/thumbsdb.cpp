@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "vigil/core/byte_reader.hpp"
+#include "vigil/core/text.hpp"
 #include "vigil/core/time.hpp"
 #include "vigil/olecf/memory_file.hpp"
 #include "vigil/sniff/sniff.hpp"
@@ -185,39 +186,7 @@ std::string utf8_name(libolecf_item_t* item) {
   return name;
 }
 
-std::string utf16_to_utf8(std::span<const std::uint8_t> b) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < b.size(); i += 2) {
-    std::uint32_t cp = b[i] | (static_cast<std::uint32_t>(b[i + 1]) << 8U);
-    if (cp == 0) break;
-    if (cp >= 0xD800 && cp < 0xDC00 && i + 3 < b.size()) {
-      const std::uint32_t lo = b[i + 2] | (static_cast<std::uint32_t>(b[i + 3]) << 8U);
-      if (lo >= 0xDC00 && lo < 0xE000) {
-        cp = 0x10000 + ((cp - 0xD800) << 10U) + (lo - 0xDC00);
-        i += 2;
-      }
-    }
-    if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD;
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6U));
-      out += static_cast<char>(0x80 | (cp & 0x3FU));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12U));
-      out += static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU));
-      out += static_cast<char>(0x80 | (cp & 0x3FU));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18U));
-      out += static_cast<char>(0x80 | ((cp >> 12U) & 0x3FU));
-      out += static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU));
-      out += static_cast<char>(0x80 | (cp & 0x3FU));
-    }
-  }
-  return out;
-}
-
-std::string ChainCheck::utf16_name(std::span<const std::uint8_t> b) { return utf16_to_utf8(b); }
+std::string ChainCheck::utf16_name(std::span<const std::uint8_t> b) { return utf16le_to_utf8(b); }
 
 // FILETIME (100 ns since 1601-01-01 UTC) to a Timestamp; 0 means "not set".
 std::optional<Timestamp> from_filetime(std::uint64_t ft) {
@@ -448,7 +417,7 @@ class Reader {
       }
       CatalogEntry c;
       c.filetime = filetime;
-      c.name = utf16_to_utf8(std::span(*data).subspan(pos + 16, size - 16));
+      c.name = utf16le_to_utf8(std::span(*data).subspan(pos + 16, size - 16));
       if (entries_.count(index) != 0) {
         out_.warn("corrupt", "Thumbs.db Catalog: index " + std::to_string(index) +
                                  " appears twice; the first entry is kept");

@@ -27,5 +27,9 @@ std::string printable(std::string_view s);
 void append_printable(std::string& out, std::string_view s);
 // Replaces invalid UTF-8 sequences with U+FFFD.
 std::string lossy_utf8(std::string_view s);
+// UTF-16LE (Windows names and strings in thumbnail caches, Thumbs.db and the search index) to
+// UTF-8: surrogate pairs joined, an unpaired surrogate becomes U+FFFD, an odd last byte is
+// dropped. Stops at the first NUL code unit when `stop_at_nul`.
+std::string utf16le_to_utf8(std::span<const std::uint8_t> b, bool stop_at_nul = true);
 
 }  // namespace vigil
