@@ -143,6 +143,10 @@ int run_scan(const ScanOptions& opt) {
         *bytes;
   }
 
+  // The media module loads while the case and the lists are opened, and (--in-process) while the
+  // evidence is opened, walked and carved; the worker process inherits it loaded, so that its
+  // pages are the supervisor's and the worker's memory limit is all the worker's own.
+  const auto media = pipeline::start_loading_media_module();
   auto store = case_store::CaseStore::open(opt.case_dir, true);
   if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);
   std::shared_ptr<pipeline::OpenSets> sets;
@@ -160,9 +164,6 @@ int run_scan(const ScanOptions& opt) {
         !r)
       return fatal("case " + opt.case_dir + ": " + r.error().message);
   }
-  auto media = pipeline::load_media_module();
-  if (!media) return fatal(media.error().message);
-  const std::vector<pipeline::Analyser> analysers{(*media)->make_media_analyser(analysis, sets)};
   // Every effective setting, canonical (keys sorted), for the run record and the report.
   auto settings_doc = nlohmann::json::parse(settings.to_json());
   settings_doc["analysis"] = nlohmann::json::parse(analysis.to_json());
@@ -194,6 +195,8 @@ int run_scan(const ScanOptions& opt) {
   // From here the scan runs in a worker process under a memory limit; this process waits,
   // quarantines what a worker died on and starts another (scan_supervisor.hpp).
   if (!opt.in_process) {
+    // No fork while the module loads; a module that cannot be loaded fails here, before work.
+    if (const auto& m = media.get(); !m) return fatal(m.error().message);
     (*store).reset();  // the worker opens its own connection (SQLite's are not shared by fork)
     const auto sup =
         supervise_scan({opt.case_dir, opt.evidence, *run_id,
@@ -204,6 +207,8 @@ int run_scan(const ScanOptions& opt) {
     settings.containment = sup.containment;
   }
 
+  const std::vector<pipeline::Analyser> analysers{
+      pipeline::media_analyser(media, analysis, sets)};
   pipeline::ScanStats total;
   Progress progress(opt.quiet);
   trap_stop_signals();

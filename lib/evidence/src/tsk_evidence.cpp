@@ -243,6 +243,8 @@ class TskEvidence final : public Evidence {
     }
     guard_image_reads(ev->img_);
     ev->info_.size = static_cast<std::uint64_t>(ev->img_->size);
+    if (ev->info_.format == ImageFormat::kRaw || ev->info_.format == ImageFormat::kSplitRaw)
+      ev->raw_ = RawSegments::open(ev->info_.segments, ev->info_.size);
     ev->info_.sector_size = ev->img_->sector_size;
     if (auto r = ev->load_volumes(); !r) return r.error();
     return std::unique_ptr<Evidence>(std::move(ev));
@@ -268,6 +270,11 @@ class TskEvidence final : public Evidence {
           info_.name);
     }
     return static_cast<std::size_t>(got);
+  }
+
+  std::optional<MappedBytes> map_media(std::uint64_t offset, std::uint64_t length) override {
+    if (raw_ == nullptr) return std::nullopt;
+    return raw_->map(offset, length);
   }
 
   Result<void> walk(int volume, const EntryCallback& on_entry,
@@ -504,6 +511,7 @@ class TskEvidence final : public Evidence {
 
   EvidenceInfo info_;
   TSK_IMG_INFO* img_ = nullptr;
+  std::unique_ptr<RawSegments> raw_;  // a raw image's files, for map_media
   TSK_VS_INFO* vs_ = nullptr;
   std::vector<const TSK_POOL_INFO*> pools_;
   std::vector<TSK_IMG_INFO*> pool_imgs_;

@@ -322,6 +322,26 @@ Result<std::size_t> read_region(evidence::Evidence& ev, const Region& region, st
   return done;
 }
 
+// Stream bytes [from, from + len) of a region: mapped from a raw image when they lie in one place
+// in it (no copy; `map` keeps them mapped), else read into `buf`.
+Result<std::span<const std::uint8_t>> region_bytes(evidence::Evidence& ev, const Region& region,
+                                                   std::uint64_t from, std::uint64_t len,
+                                                   std::vector<std::uint8_t>& buf,
+                                                   std::optional<evidence::MappedBytes>& map) {
+  if (region.entry == nullptr) {
+    std::vector<ByteRange> where;
+    region.place(from, len, where);
+    if (where.size() == 1) {
+      map = ev.map_media(where.front().offset, where.front().length);
+      if (map) return map->bytes();
+    }
+  }
+  buf.resize(static_cast<std::size_t>(len));
+  auto got = read_region(ev, region, from, buf);
+  if (!got) return got.error();
+  return std::span<const std::uint8_t>(buf).first(*got);
+}
+
 void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, const Window& win,
                   std::vector<CarvedItem>& out, std::vector<case_store::WarningRecord>& warnings) {
   const auto& s = in.settings.carving;
@@ -329,15 +349,15 @@ void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, c
     warnings.push_back({region.parent.str(), "open", *w.open_error});
     return;
   }
-  w.buf.resize(static_cast<std::size_t>(win.read_len));
-  auto got = read_region(*w.evidence, region, win.start, w.buf);
+  std::optional<evidence::MappedBytes> map;
+  auto got = region_bytes(*w.evidence, region, win.start, win.read_len, w.buf, map);
   if (!got) {
     warnings.push_back(
         {region.parent.str(), "read",
          fmt::format("{} {}+{}: {}", region.layer, win.start, win.read_len, got.error().message)});
     return;
   }
-  const auto data = std::span<const std::uint8_t>(w.buf).first(*got);
+  const auto data = *got;
   const carve::Limits limits = limits_for(s);
   Collector sink(in, region, win, out, warnings);
   carve::carve_span(data, static_cast<std::size_t>(win.search_len), region.origin() + win.start,
@@ -349,8 +369,9 @@ void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, c
   std::uint64_t longest = 0;
   for (const auto b : s.max_bytes) longest = std::max(longest, b);
   const std::uint64_t len = std::min(region.length - at, longest + s.look_ahead);
-  std::vector<std::uint8_t> big(static_cast<std::size_t>(len));
-  auto again = read_region(*w.evidence, region, at, big);
+  std::vector<std::uint8_t> big;
+  std::optional<evidence::MappedBytes> big_map;
+  auto again = region_bytes(*w.evidence, region, at, len, big, big_map);
   if (!again) {
     warnings.push_back({region.parent.str(), "read",
                         fmt::format("{} {}+{}: {}", region.layer, at, len, again.error().message)});
@@ -358,10 +379,9 @@ void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, c
   }
   carve::Limits one = limits;
   one.max_items = 1;
-  Window redo{win.region, at, 1, *again};
+  Window redo{win.region, at, 1, again->size()};
   Collector sink2(in, region, redo, out, warnings);
-  carve::carve_span(std::span<const std::uint8_t>(big).first(*again), 1, region.origin() + at, one,
-                    sink2);
+  carve::carve_span(*again, 1, region.origin() + at, one, sink2);
 }
 
 }  // namespace

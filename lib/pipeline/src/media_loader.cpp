@@ -4,6 +4,8 @@
 #include <array>
 #include <climits>
 #include <cstdlib>
+#include <future>
+#include <iostream>
 #include <mutex>
 #include <string>
 
@@ -47,6 +49,37 @@ Result<const MediaModule*> load_media_module() {
     loaded = m;
   });
   return loaded;
+}
+
+std::shared_future<Result<const MediaModule*>> start_loading_media_module() {
+  return std::async(std::launch::async, [] { return load_media_module(); }).share();
+}
+
+Analyser media_analyser(std::shared_future<Result<const MediaModule*>> module,
+                        const AnalysisSettings& settings, std::shared_ptr<OpenSets> sets) {
+  struct Deferred {
+    std::shared_future<Result<const MediaModule*>> module;
+    std::once_flag made;
+    Analyser analyser;
+    AnalysisSettings settings;
+    std::shared_ptr<OpenSets> sets;
+  };
+  auto d = std::make_shared<Deferred>();
+  d->module = std::move(module);
+  d->settings = settings;
+  d->sets = std::move(sets);
+  return [d](const ItemView& item, case_store::ItemRecord& record, case_store::ItemExtras& extras,
+             std::vector<case_store::WarningRecord>& warnings) {
+    std::call_once(d->made, [&d] {
+      const auto& loaded = d->module.get();
+      if (!loaded) {
+        std::cerr << "vigil: " << loaded.error().message << "\n";
+        std::_Exit(2);  // an installation fault, not the evidence's: nothing more is recorded
+      }
+      d->analyser = (*loaded)->make_media_analyser(d->settings, d->sets);
+    });
+    d->analyser(item, record, extras, warnings);
+  };
 }
 
 }  // namespace vigil::pipeline

@@ -21,6 +21,7 @@
 #include "vigil/core/provenance.hpp"
 #include "vigil/core/result.hpp"
 #include "vigil/core/time.hpp"
+#include "vigil/evidence/media_map.hpp"
 
 namespace vigil::evidence {
 
@@ -150,6 +151,13 @@ class Evidence {
   virtual Result<std::unique_ptr<EntryReader>> open_reader(const Entry& entry) = 0;
   // Reads raw bytes of the media (not for folders).
   virtual Result<std::size_t> read_media(std::uint64_t offset, std::span<std::uint8_t> buf) = 0;
+  // Media bytes [offset, offset + length) mapped read-only, without a copy, when the image is raw
+  // and the range lies in one of its files (media_map.hpp); nullopt otherwise: use read_media.
+  virtual std::optional<MappedBytes> map_media(std::uint64_t offset, std::uint64_t length) {
+    (void)offset;
+    (void)length;
+    return std::nullopt;
+  }
   [[nodiscard]] virtual StoredHashes stored_hashes() const { return {}; }
   // Where the entry's content lies in the media (images only; a folder has no media).
   virtual Result<ContentLocation> content_location(const Entry& entry) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <span>
 #include <string>
@@ -50,5 +51,17 @@ struct MediaModule {
 // dlopen()s libvigil_media.so from beside the executable (or $VIGIL_MEDIA_MODULE) once; later
 // calls return the same module.
 Result<const MediaModule*> load_media_module();
+
+// load_media_module() started on a thread of its own, so that the caller goes on meanwhile
+// (loading and relocating the module's libraries takes about 0.15 s of CPU, as long as carving a
+// GiB). Wait for it before any fork(): a fork while the thread loads would copy a half-loaded
+// module.
+std::shared_future<Result<const MediaModule*>> start_loading_media_module();
+
+// The media analyser of a scan over a module still loading: the first item to analyse waits for
+// it. A module that cannot be loaded ends the process there with one message and exit status 2,
+// before that item is recorded (the scan's open batch is not committed).
+Analyser media_analyser(std::shared_future<Result<const MediaModule*>> module,
+                        const AnalysisSettings& settings, std::shared_ptr<OpenSets> sets);
 
 }  // namespace vigil::pipeline
