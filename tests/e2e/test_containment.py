@@ -15,7 +15,11 @@ crash or run away with memory on chosen bytes through the LD_PRELOAD shim tests/
 - the hostile ext2 image evidence_fuzz found (testdata/make_hostile_ext2_orphan.py), on which TSK
   fills a 3.4 GB buffer, is scanned within the limit with the rows of an unbounded scan;
 - killing only the worker (SIGKILL) loses nothing: a new worker resumes and the items equal a
-  clean scan's.
+  clean scan's;
+- the restarts are bounded (cli/scan_supervisor.hpp): a worker that dies kMaxWorkerRestarts (64)
+  times, or kMaxUnattributedDeaths (3) times in a row without a culprit, ends the scan with exit
+  2 and one clear message, the run is marked failed, and the case store still opens with what was
+  committed.
 Usage: test_containment.py VIGIL TESTDATA_DIR CRASH_LIB_SO SOURCE_DIR
 """
 import json
@@ -32,7 +36,9 @@ import zipfile
 VIGIL, TESTDATA, CRASH_LIB, SOURCE = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 MARKER = "VIGIL-TEST-CRASH-7f3a"
 MIB = 1 << 20
-# cli/scan_supervisor.hpp: kWorkerOverheadFixed, kWorkerOverheadPerThread.
+# cli/scan_supervisor.hpp: kWorkerOverheadFixed, kWorkerOverheadPerThread, kMaxWorkerRestarts,
+# kMaxUnattributedDeaths.
+MAX_WORKER_RESTARTS, MAX_UNATTRIBUTED_DEATHS = 64, 3
 OVERHEAD_FIXED, OVERHEAD_PER_THREAD = 512 * MIB, 64 * MIB
 # Sanitizer builds run the worker without a memory limit (containment.hpp, kSanitizerBuild): the
 # memory tests then check that documented behaviour instead of the limit.
@@ -301,6 +307,67 @@ class Containment(unittest.TestCase):
         died = query(killed, "SELECT details FROM audit WHERE action = 'worker-died'")
         self.assertEqual(len(died), 1)
         self.assertEqual(json.loads(died[0][0])["signal"], int(signal.SIGKILL))
+
+
+class CrashLoop(unittest.TestCase):
+    """The supervisor's bound on restarts: a worker that keeps dying ends the scan, exit 2."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def run_loop(self, crashing, mode):
+        folder = os.path.join(self.tmp.name, "evidence")
+        make_folder(folder, crashing)
+        case = os.path.join(self.tmp.name, "case")
+        out = subprocess.run([VIGIL, "scan", "-q", "--threads", "1", "--case", case, folder],
+                             capture_output=True, timeout=1800,
+                             env=shim_env(VIGIL_TEST_CRASH_MARKER=MARKER,
+                                          VIGIL_TEST_CRASH_MODE=mode))
+        err = out.stderr.decode(errors="replace")
+        self.assertEqual(out.returncode, 2, err)
+        # One clear message: the fatal line, the last line, once.
+        fatal = [line for line in err.splitlines() if "the worker process died" in line]
+        self.assertEqual(len(fatal), 1, err)
+        self.assertEqual(err.splitlines()[-1], fatal[0])
+        self.assertTrue(fatal[0].startswith("vigil: scan: "), fatal[0])
+        self.assertIn("what was committed stays in the case", fatal[0])
+        # The store still opens, whole, and says the run failed.
+        self.assertEqual(query(case, "PRAGMA integrity_check"), [("ok",)])
+        self.assertEqual(query(case, "SELECT status FROM runs"), [("failed",)])
+        failed = query(case, "SELECT details FROM audit WHERE action = 'scan-failed'")
+        self.assertEqual(len(failed), 1)
+        return case, fatal[0], failed[0][0]
+
+    def test_a_worker_dying_64_times_ends_the_scan(self):
+        # Every death names its item (SIGSEGV in one item, one thread): each is quarantined and
+        # the scan resumes, until the 64th death.
+        crashing = [f"crash{i:02}.zip" for i in range(MAX_WORKER_RESTARTS + 2)]
+        case, fatal, details = self.run_loop(crashing, "segv")
+        self.assertIn(f"died {MAX_WORKER_RESTARTS} times (last: signal {int(signal.SIGSEGV)}, "
+                      "SIGSEGV)", fatal)
+        self.assertEqual(json.loads(details)["signal"], int(signal.SIGSEGV))
+        # Each death before the last named and quarantined a different item (its crash warning
+        # is written by the next worker, in a batch that a later death may take with it).
+        died = query(case, "SELECT details FROM audit WHERE action = 'worker-died'")
+        self.assertEqual(len(died), MAX_WORKER_RESTARTS - 1)
+        items = {json.loads(d[0])["item_index"] for d in died}
+        self.assertEqual(len(items), MAX_WORKER_RESTARTS - 1, died)
+        # What was committed stays: the evidence and its run.
+        self.assertEqual(len(query(case, "SELECT id FROM evidence")), 1)
+
+    def test_deaths_without_a_culprit_end_the_scan(self):
+        # SIGKILL (as from the OOM killer) is not a fault: nothing is quarantined. The item in
+        # flight is retried alone; each further death on it is unexplained, and the third ends
+        # the scan instead of restarting forever.
+        case, fatal, details = self.run_loop(["killer.zip"], "kill")
+        self.assertIn(f"died {MAX_UNATTRIBUTED_DEATHS + 1} times (last: signal "
+                      f"{int(signal.SIGKILL)}, SIGKILL)", fatal)
+        self.assertEqual(json.loads(details), {"signal": int(signal.SIGKILL), "in_flight": 1})
+        died = query(case, "SELECT count(*) FROM audit WHERE action = 'worker-died'")
+        self.assertEqual(died, [(MAX_UNATTRIBUTED_DEATHS,)])
+        self.assertEqual(query(case, "SELECT count(*) FROM warnings WHERE code = 'crash'"),
+                         [(0,)])
 
 
 if __name__ == "__main__":

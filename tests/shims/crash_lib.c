@@ -6,6 +6,8 @@
 // item they open) misbehaves when the item's bytes contain the text in VIGIL_TEST_CRASH_MARKER:
 //   VIGIL_TEST_CRASH_MODE=segv   (default) writes through a null pointer: SIGSEGV
 //   VIGIL_TEST_CRASH_MODE=abort  calls abort(): SIGABRT, as a failed assertion in a library does
+//   VIGIL_TEST_CRASH_MODE=kill   raises SIGKILL, as the kernel's OOM killer does: a death that
+//                                names no culprit (not a fault), so it is never quarantined
 //   VIGIL_TEST_CRASH_MODE=alloc  allocates and touches 16 MiB blocks until malloc fails (at the
 //                                worker's memory limit), reports on stderr how much it got, frees
 //                                it and returns ARCHIVE_FATAL, as a library that checks malloc
@@ -61,6 +63,7 @@ int archive_read_open_memory(void* a, const void* buf, size_t size) {
       memmem(buf, size, marker, strlen(marker)) != NULL) {
     const char* mode = getenv("VIGIL_TEST_CRASH_MODE");
     if (mode != NULL && strcmp(mode, "abort") == 0) abort();
+    if (mode != NULL && strcmp(mode, "kill") == 0) raise(SIGKILL);
     if (mode != NULL && strcmp(mode, "alloc") == 0) {
       int limited = 0;
       const size_t got = allocate_until_failure(&limited);
