@@ -14,6 +14,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "commands.hpp"
@@ -416,11 +417,17 @@ Result<void> merge_units(case_store::CaseStore& store, std::vector<Unit>& units,
         !r)
       return r.error();
   }
-  return {};
+  // The run's summary, in the units' transaction: a merge that dies after it commits is finished
+  // by the next merge from this record (finish_merge needs nothing else of the units).
+  return store.audit(*run_id, case_store::now_utc(), "units-merged",
+                     fmt::format("{{\"plan\":\"{}\",\"summary\":{}}}",
+                                 plan["id"].get<std::string>(), summary.dump()));
 }
 
 // After the units' transaction, as the scan does after its last evidence item: the thumbnail
-// links over the whole case (their own transaction), then the run's end.
+// links over the whole case (their own transaction), then the run's end. Both may run again (the
+// links are replaced, the run's end rewritten), so a merge that did not record `merge-finished`
+// is finished by the next one.
 Result<void> finish_merge(case_store::CaseStore& store, std::int64_t run_id,
                           const nlohmann::json& summary) {
   auto links = pipeline::link_thumbnails(store);
@@ -455,6 +462,7 @@ int run_merge(const MergeOptions& opt) {
 
   // Units already merged into this case (the audit log records each).
   std::set<int> merged;
+  std::optional<std::pair<std::int64_t, nlohmann::json>> unfinished;  // run id, summary
   const bool exists = std::filesystem::exists(dir + "/" + case_store::kDatabaseName);
   if (exists) {
     UnitDb c;
@@ -469,8 +477,40 @@ int run_merge(const MergeOptions& opt) {
       }
     }
     sqlite3_finalize(s);
+    // This plan's merge run, when its units were committed but `merge-finished` is not recorded.
+    s = nullptr;
+    if (sqlite3_prepare_v2(c.get(),
+                           "SELECT u.run_id, u.details FROM audit u WHERE u.action='units-merged' "
+                           "AND NOT EXISTS (SELECT 1 FROM audit f WHERE f.run_id = u.run_id AND "
+                           "f.action='merge-finished')",
+                           -1, &s, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(s) == SQLITE_ROW) {
+        const auto d = nlohmann::json::parse(
+            reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), nullptr, false);
+        if (d.is_object() && d.value("plan", "") == id && d.contains("summary"))
+          unfinished.emplace(sqlite3_column_int64(s, 0), d["summary"]);
+      }
+    }
+    sqlite3_finalize(s);
   }
   const auto& plan_units = (*plan)["units"];
+  if (merged.size() == plan_units.size() && unfinished) {
+    // The units' transaction committed, but the merge ended before its last steps (the thumbnail
+    // links, the run's end, `merge-finished`): they run now, and nothing is merged twice.
+    auto store = case_store::CaseStore::open(dir, true);
+    if (!store) return fatal("case " + dir + ": " + store.error().message);
+    if (auto r = finish_merge(**store, unfinished->first, unfinished->second); !r)
+      return fatal("the units are merged into " + dir +
+                   ", but the thumbnail links or the run's end could not be recorded (run vigil "
+                   "merge again): " +
+                   r.error().message);
+    if (!opt.quiet)
+      std::cerr << fmt::format(
+          "all {} units of plan {} were already merged into {}; the merge's last steps (thumbnail "
+          "links, the run's end) had not finished and are now recorded\n",
+          plan_units.size(), id.substr(0, 12), dir);
+    return kExitOk;
+  }
   if (merged.size() == plan_units.size()) {
     if (!opt.quiet)
       std::cerr << fmt::format(
@@ -540,9 +580,10 @@ int run_merge(const MergeOptions& opt) {
   }
   if (auto r = finish_merge(**store, run_id, summary); !r) {
     sqlite3_exec((*store)->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-    return fatal(
-        "the units are merged into " + dir +
-        ", but the thumbnail links or the run's end could not be recorded: " + r.error().message);
+    return fatal("the units are merged into " + dir +
+                 ", but the thumbnail links or the run's end could not be recorded (run vigil "
+                 "merge again to record them): " +
+                 r.error().message);
   }
   if (!opt.quiet)
     std::cerr << fmt::format("merged {} units of plan {} into {}: {} items\n", units.size(),

@@ -8,9 +8,13 @@
 - a unit killed by SIGKILL mid-run is refused by the merge (nothing merged), runs again alone,
   and the merge is then identical; a unit run twice gives the same unit store;
 - merging again changes nothing (the whole store, audit log included, is unchanged);
+- a merge killed after its units' transaction committed (before the thumbnail links, the run's
+  end and `merge-finished` were recorded) is finished by the next merge, with nothing merged
+  twice: the case is then identical to an uninterrupted merge (fault shim, kill -9 at the write
+  of `merge-finished`);
 - a unit store of another plan, of other settings, and evidence changed since planning are
   refused with a clear message, exit 2, and the case store unchanged.
-Usage: test_scale.py VIGIL TESTDATA_DIR
+Usage: test_scale.py VIGIL TESTDATA_DIR FAULT_SHIM_SO
 """
 import glob
 import hashlib
@@ -27,7 +31,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import vigil_e2e as e2e  # noqa: E402
 
-VIGIL, TESTDATA = sys.argv[1], sys.argv[2]
+VIGIL, TESTDATA, FAULT_SHIM = sys.argv[1], sys.argv[2], sys.argv[3]
 IMAGES = ["gpt_corrupt.E01", "ntfs.raw", "fat32.raw"]
 CONTENT_TABLES = ["evidence", "volumes", "items", "perceptual", "hash_sets", "matches", "records",
                   "warnings", "run_extractors"]
@@ -200,6 +204,46 @@ class Scale(unittest.TestCase):
         self.assertIn(st[1][0], (0, 1), st[1][1])
         r = run([VIGIL, "merge", "--case", self.case])
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(whole(db_path), before)
+
+    def test_merge_killed_after_commit_is_finished(self):
+        assert os.path.exists(FAULT_SHIM), f"{FAULT_SHIM} is missing (the fault shim target)"
+        case = self.finished_copy("killed_merge")
+        db_path = os.path.join(case, "case.sqlite")
+        # kill -9 of the merge at the write that would record `merge-finished`: the units'
+        # transaction (and the thumbnail links' own) committed, the run's end did not.
+        env = dict(ENV, LD_PRELOAD=FAULT_SHIM, VIGIL_FAULT_KILL_WRITE=db_path,
+                   VIGIL_FAULT_KILL_DATA="merge-finished", VIGIL_FAULT_KILL_SELF="1")
+        r = subprocess.run([VIGIL, "merge", "--case", case], capture_output=True, text=True,
+                           env=env)
+        self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
+        db = sqlite3.connect(db_path)
+        try:
+            actions = [a for (a,) in db.execute("SELECT action FROM audit ORDER BY id")]
+            status = db.execute("SELECT status FROM runs").fetchall()
+        finally:
+            db.close()
+        self.assertIn("units-merged", actions)
+        self.assertNotIn("merge-finished", actions)
+        self.assertEqual(status, [("running",)])
+        r = run([VIGIL, "merge", "--case", case])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("now recorded", r.stderr)
+        self.assert_same_as_single(case)
+
+        def log(path):
+            db = sqlite3.connect(path)
+            try:
+                return list(db.execute("SELECT run_id, action FROM audit ORDER BY id"))
+            finally:
+                db.close()
+        # The same audit log (one merge run, nothing merged twice) as the uninterrupted merge.
+        self.assertEqual(log(db_path), log(os.path.join(self.case, "case.sqlite")))
+        self.assertEqual(content(db_path), content(os.path.join(self.case, "case.sqlite")))
+        before = whole(db_path)
+        r = run([VIGIL, "merge", "--case", case])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("already merged", r.stderr)
         self.assertEqual(whole(db_path), before)
 
     def test_unit_twice_same_store(self):
