@@ -19,7 +19,10 @@ crash or run away with memory on chosen bytes through the LD_PRELOAD shim tests/
 - the restarts are bounded (cli/scan_supervisor.hpp): a worker that dies kMaxWorkerRestarts (64)
   times, or kMaxUnattributedDeaths (3) times in a row without a culprit, ends the scan with exit
   2 and one clear message, the run is marked failed, and the case store still opens with what was
-  committed.
+  committed;
+- a unit of a plan (vigil scan --plan P --unit K) runs under the same supervisor: its crashing
+  items are quarantined in its worker and the merge equals a single scan under the same crashes,
+  and a runaway allocation in a unit stops at the same limit.
 Usage: test_containment.py VIGIL TESTDATA_DIR CRASH_LIB_SO SOURCE_DIR
 """
 import json
@@ -307,6 +310,88 @@ class Containment(unittest.TestCase):
         died = query(killed, "SELECT details FROM audit WHERE action = 'worker-died'")
         self.assertEqual(len(died), 1)
         self.assertEqual(json.loads(died[0][0])["signal"], int(signal.SIGKILL))
+
+
+class Units(unittest.TestCase):
+    """A unit of a plan (vigil scan --plan P --unit K, issue 16) runs under the same supervisor
+    as a scan: the same memory limit on its worker, the same crash recovery."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def path(self, name):
+        return os.path.join(self.tmp.name, name)
+
+    def plan(self, case, folder, *args):
+        out = subprocess.run([VIGIL, "plan", "-q", "--case", case, *args, folder],
+                             capture_output=True, timeout=600)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        with open(os.path.join(case, "plan.json"), encoding="utf-8") as f:
+            return json.load(f)
+
+    def test_crashing_unit_is_recovered_and_merges_as_a_scan(self):
+        folder = self.path("evidence")
+        make_folder(folder, ["crash_a.zip", "crash_b.zip"])
+        env = shim_env(VIGIL_TEST_CRASH_MARKER=MARKER, VIGIL_TEST_CRASH_MODE="segv")
+        single, case = self.path("single"), self.path("units")
+        out = subprocess.run([VIGIL, "scan", "-q", "--threads", "1", "--case", single, folder],
+                             capture_output=True, env=env, timeout=600)
+        self.assertEqual(out.returncode, 1, out.stderr)
+        plan = self.plan(case, folder, "--units", "3", "--threads", "1")
+        self.assertGreaterEqual(len(plan["units"]), 2, plan["units"])
+        deaths = 0
+        for k in range(len(plan["units"])):
+            out = subprocess.run([VIGIL, "scan", "-q", "--plan", os.path.join(case, "plan.json"),
+                                  "--unit", str(k)], capture_output=True, env=env, timeout=600)
+            err = out.stderr.decode(errors="replace")
+            self.assertIn(out.returncode, (0, 1), err)
+            store = os.path.join(case, "units", str(k))
+            died = query(store, "SELECT details FROM audit WHERE action = 'worker-died'")
+            self.assertTrue(all(json.loads(d[0])["signal"] == int(signal.SIGSEGV)
+                                for d in died), died)
+            if died:
+                self.assertEqual(out.returncode, 1, err)
+                self.assertIn("quarantined", err)
+            deaths += len(died)
+        # Both crashes happened in a unit's worker and were recovered there.
+        self.assertEqual(deaths, 2)
+        out = subprocess.run([VIGIL, "merge", "-q", "--case", case], capture_output=True,
+                             timeout=600)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(rows_by_provenance(single), rows_by_provenance(case))
+        self.assertEqual(warnings(single), warnings(case))
+        crash = [w for w in warnings(case) if w[1] == "crash"]
+        self.assertEqual(len(crash), 2, warnings(case))
+
+    def test_runaway_allocation_in_a_unit_stops_at_the_limit(self):
+        folder = self.path("evidence")
+        make_folder(folder, ["runaway.zip"])
+        case = self.path("units")
+        plan = self.plan(case, folder, "--units", "2", "--threads", "1", "--max-memory", "64M")
+        limit = 64 * MIB + OVERHEAD_FIXED + OVERHEAD_PER_THREAD
+        env = shim_env(VIGIL_TEST_CRASH_MARKER=MARKER, VIGIL_TEST_CRASH_MODE="alloc",
+                       VIGIL_TEST_ALLOC_CAP_MIB="256" if SANITIZED else "4096")
+        hits = 0
+        for k in range(len(plan["units"])):
+            rc, peak, err = scan_measured(
+                ["-q", "--plan", os.path.join(case, "plan.json"), "--unit", str(k)], env)
+            self.assertIn(rc, (0, 1), err)
+            if "crash_lib:" not in err:
+                continue
+            hits += 1
+            if SANITIZED:
+                self.assertIn(f"crash_lib: no limit after {256 * MIB}", err)
+            else:
+                self.assertIn("crash_lib: malloc failed after", err)
+                got = int(err.split("crash_lib: malloc failed after ")[1].split()[0])
+                self.assertGreater(got, limit // 2)
+                self.assertLess(got, limit)
+                self.assertLess(peak, limit)
+                print(f"runaway allocation in unit {k}: library got {got / MIB:.0f} MiB; peak "
+                      f"RSS {peak / MIB:.0f} MiB; limit {limit / MIB:.0f} MiB")
+            self.assertEqual(rc, 1, err)
+        self.assertEqual(hits, 1)
 
 
 class CrashLoop(unittest.TestCase):
