@@ -8,7 +8,12 @@ units and the merge-and-report job that depends on it (afterok). When the merge 
 merged case must be identical in content to a single `vigil scan` of the same images, and the
 report the merge job wrote must verify. Daemons that cannot start fail the test with their logs
 (never a skip). Every daemon is stopped at the end.
-Usage: test_scale_slurm.py VIGIL TESTDATA_DIR
+A unit task cancelled before it runs, and a unit task killed by its time limit for real (a plan
+with --slurm-time 1, one unit's writes to its store slowed by the fault shim so that it
+outlives the minute; KillWait=5): the task ends TIMEOUT, the merge job never runs (afterok), `vigil merge`
+refuses naming the unit (exit 2, no case store), and after the unit runs again (without the
+slowdown) the merge is identical to a single scan.
+Usage: test_scale_slurm.py VIGIL TESTDATA_DIR FAULT_SHIM_SO
 """
 import json
 import os
@@ -22,7 +27,7 @@ import tempfile
 import time
 import unittest
 
-VIGIL, TESTDATA = os.path.abspath(sys.argv[1]), sys.argv[2]
+VIGIL, TESTDATA, FAULT_SHIM = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
 IMAGES = ["gpt_corrupt.E01", "ntfs.raw", "fat32.raw"]
 CONTENT_TABLES = ["evidence", "volumes", "items", "perceptual", "hash_sets", "matches", "records",
                   "warnings", "run_extractors"]
@@ -123,6 +128,9 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU_Memory
 ReturnToService=2
 MinJobAge=600
+# A task past its time limit gets SIGTERM, then SIGKILL 5 s later (the time-limit test).
+KillWait=5
+OverTimeLimit=0
 NodeName={host} CPUs={cpus} RealMemory={memory_mb} State=UNKNOWN
 PartitionName=vigil Nodes={host} Default=YES MaxTime=INFINITE State=UP
 """
@@ -169,6 +177,18 @@ PartitionName=vigil Nodes={host} Default=YES MaxTime=INFINITE State=UP
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait(timeout=20)
+
+
+def task_states(env, job):
+    """{array task id: state} of a job array."""
+    s = subprocess.run(["scontrol", "show", "job", str(job)], capture_output=True, text=True,
+                       env=env).stdout
+    out = {}
+    for record in s.split("\n\n"):
+        t, st = re.search(r"ArrayTaskId=(\d+)\b", record), re.search(r"JobState=(\S+)", record)
+        if t and st:
+            out[int(t.group(1))] = st.group(1)
+    return out
 
 
 def job_state(env, job):
@@ -241,7 +261,7 @@ class SlurmScale(unittest.TestCase):
                                capture_output=True, text=True, env=env)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr + logs)
 
-            # A unit task that dies (cancelled here; a time limit ends a task the same way): the
+            # A unit task that dies (cancelled here; a real time limit: check_time_limit): the
             # merge job never starts (afterok), `vigil merge` refuses the unfinished unit, the
             # unit runs again alone, and the merge is then the same.
             case2 = os.path.join(tmp, "case2")
@@ -294,9 +314,83 @@ class SlurmScale(unittest.TestCase):
             merged2 = content(os.path.join(case2, "case.sqlite"))
             for t in expected:
                 self.assertEqual(merged2[t], expected[t], f"table {t} differs after the re-run")
+            self.check_time_limit(cluster, tmp, images, expected)
         finally:
             cluster.stop()
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def check_time_limit(self, cluster, tmp, images, expected):
+        """A unit task killed by Slurm's time limit (1 minute), for real."""
+        self.assertTrue(os.path.exists(FAULT_SHIM), f"{FAULT_SHIM} is missing (fault shim)")
+        env = cluster.env
+        case = os.path.join(tmp, "case3")
+        r = subprocess.run([VIGIL, "plan", *images, "--case", case, "--units", "5", "--slurm",
+                            "--slurm-cpus", "1", "--slurm-mem", "1G", "--slurm-time", "1",
+                            "--slurm-max-parallel", str(cluster.cpus), "-q"],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(case, "plan.json"), encoding="utf-8") as f:
+            plan = json.load(f)
+        with open(os.path.join(case, "slurm", "units.sbatch"), encoding="utf-8") as f:
+            self.assertIn("#SBATCH --time=1\n", f.read())
+        k = max(range(len(plan["units"])), key=lambda i: plan["units"][i]["entries"])
+        # Every write to unit k's store waits 2 s (a slow disk): it cannot finish in a minute
+        # (a unit store takes dozens of writes). sbatch passes its environment to the tasks
+        # (--export=ALL); the other units are not slowed.
+        slow_env = dict(env, LD_PRELOAD=FAULT_SHIM,
+                        VIGIL_FAULT_SLOW_PATH=os.path.join(case, "units", f"{k}.partial") + "/",
+                        VIGIL_FAULT_SLOW_MS="2000")
+        started = time.monotonic()
+        r = subprocess.run([os.path.join(case, "slurm", "submit.sh")], capture_output=True,
+                           text=True, env=slow_env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr + cluster.dump())
+        m = re.search(r"job array (\d+); merge and report: job (\d+)", r.stdout)
+        self.assertTrue(m, r.stdout)
+        array_job, merge_job = m.group(1), m.group(2)
+        final = ("COMPLETED", "TIMEOUT", "FAILED", "CANCELLED", "OUT_OF_MEMORY", "NODE_FAIL")
+        deadline = time.monotonic() + 400
+        states = {}
+        while time.monotonic() < deadline:
+            states = task_states(env, array_job)
+            if len(states) == len(plan["units"]) and all(v in final for v in states.values()):
+                break
+            time.sleep(1)
+        elapsed = time.monotonic() - started
+        logs = cluster.dump() + "".join(
+            tail(os.path.join(case, "slurm", n)) for n in sorted(
+                os.listdir(os.path.join(case, "slurm"))) if n.endswith(".out"))
+        timed_out = {k for k, v in states.items() if v == "TIMEOUT"}
+        # The slowed unit outlived its limit; every other unit completed.
+        self.assertEqual(timed_out, {k}, f"{states}{logs}")
+        self.assertEqual({i for i, v in states.items() if v == "COMPLETED"},
+                         set(range(len(plan["units"]))) - {k}, f"{states}{logs}")
+        print(f"time limit: {sorted(timed_out)} TIMEOUT after {elapsed:.0f} s")
+        self.assertFalse(os.path.exists(os.path.join(case, "units", str(k))))
+        # The merge job never runs: afterok can no longer be met.
+        time.sleep(2)
+        s = subprocess.run(["scontrol", "show", "job", merge_job], capture_output=True,
+                           text=True, env=env).stdout
+        self.assertIn("JobState=PENDING", s, "the merge job must not run after a TIMEOUT")
+        self.assertFalse(os.path.exists(os.path.join(case, "case.sqlite")))
+        r = subprocess.run([VIGIL, "merge", "--case", case], capture_output=True, text=True,
+                           env=env)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(f"unit {k} has not finished", r.stderr)
+        self.assertIn("nothing was merged", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(case, "case.sqlite")))
+        subprocess.run(["scancel", merge_job], env=env, check=True)
+        again = subprocess.run(
+            ["sbatch", "--parsable", "--wait",
+             f"--array={k}",
+             os.path.join(case, "slurm", "units.sbatch")],
+            capture_output=True, text=True, env=env, timeout=600)
+        self.assertEqual(again.returncode, 0, again.stderr + cluster.dump())
+        r = subprocess.run([VIGIL, "merge", "--case", case], capture_output=True, text=True,
+                           env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        merged = content(os.path.join(case, "case.sqlite"))
+        for t in expected:
+            self.assertEqual(merged[t], expected[t], f"table {t} differs after the time limit")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,10 @@
 //                                     (VIGIL_FAULT_READ_WHOLE=1: fails whole);
 //     VIGIL_FAULT_GONE_PATH=SUBSTR    opening a file whose path holds SUBSTR fails with ENOENT
 //                                     (it disappeared after the walk listed it).
+//   A slow disk:
+//     VIGIL_FAULT_SLOW_PATH=SUBSTR    every read and write of a file whose path holds SUBSTR
+//     VIGIL_FAULT_SLOW_MS=N           ... first sleeps N milliseconds (a unit that outlives its
+//                                     time limit).
 //
 // Only calls through the dynamic symbol table are seen: SQLite's unix VFS (open, pwrite64,
 // write), the folder reader (open, pread), TSK and libewf (open, read, lseek, pread). Writes made
@@ -45,9 +49,10 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
-enum { kKillWrite = 1, kKillRead = 2, kFull = 4, kFaultRead = 8 };
+enum { kKillWrite = 1, kKillRead = 2, kFull = 4, kFaultRead = 8, kSlowRead = 16 };
 enum { kMaxFd = 65536 };
 static unsigned char g_fd_flags[kMaxFd];
 
@@ -122,6 +127,7 @@ static int classify(int dirfd, const char* path, int* flags) {
   if (holds(abs, "VIGIL_FAULT_KILL_READ")) *flags |= kKillRead;
   if (under(abs, "VIGIL_FAULT_FULL_DIR")) *flags |= kFull;
   if (holds(abs, "VIGIL_FAULT_READ_PATH")) *flags |= kFaultRead;
+  if (holds(abs, "VIGIL_FAULT_SLOW_PATH")) *flags |= kSlowRead;
   return 0;
 }
 
@@ -186,12 +192,23 @@ static int memmem_text(const void* buf, size_t n, const char* text) {
   return text != NULL && memmem(buf, n, text, strlen(text)) != NULL;
 }
 
+// A slow disk: the whole wait, even when a signal interrupts it.
+static void slow_down(void) {
+  const long long ms = env_num("VIGIL_FAULT_SLOW_MS", 0);
+  struct timespec t = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+  const int saved = errno;
+  while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+  }
+  errno = saved;
+}
+
 // Before a write of n bytes to fd: dies at the chosen point, or returns -1 with ENOSPC when
 // the disk is to be full; 0 lets the write go on.
 static int before_write(int fd, const struct iovec* iov, int iovcnt) {
   const int flags = fd_flags(fd);
   size_t n = 0;
   for (int i = 0; i < iovcnt; ++i) n += iov[i].iov_len;
+  if (flags & kSlowRead) slow_down();
   if (flags & kKillWrite) {
     const long long calls = __atomic_add_fetch(&g_write_calls, 1, __ATOMIC_SEQ_CST);
     const long long at = env_num("VIGIL_FAULT_KILL_AT", -1);
@@ -235,6 +252,7 @@ ssize_t writev(int fd, const struct iovec* iov, int cnt) {
 // be read (n, fewer, or 0 at the shrunken end), or -1 with EIO.
 static ssize_t before_read(int fd, off64_t off, size_t n) {
   const int flags = fd_flags(fd);
+  if (flags & kSlowRead) slow_down();
   if (flags & kKillRead) {
     const long long calls = __atomic_add_fetch(&g_read_calls, 1, __ATOMIC_SEQ_CST);
     const long long at = env_num("VIGIL_FAULT_KILL_READS", -1);
@@ -263,7 +281,7 @@ static off64_t position(int fd) {
 }
 
 ssize_t read(int fd, void* buf, size_t n) {
-  if (fd_flags(fd) & (kKillRead | kFaultRead)) {
+  if (fd_flags(fd) & (kKillRead | kFaultRead | kSlowRead)) {
     const ssize_t allowed = before_read(fd, position(fd), n);
     if (allowed <= 0) return allowed;
     n = (size_t)allowed;
@@ -271,7 +289,7 @@ ssize_t read(int fd, void* buf, size_t n) {
   return REAL("read", ssize_t(*)(int, void*, size_t))(fd, buf, n);
 }
 ssize_t pread(int fd, void* buf, size_t n, off_t off) {
-  if (fd_flags(fd) & (kKillRead | kFaultRead)) {
+  if (fd_flags(fd) & (kKillRead | kFaultRead | kSlowRead)) {
     const ssize_t allowed = before_read(fd, off, n);
     if (allowed <= 0) return allowed;
     n = (size_t)allowed;
@@ -279,7 +297,7 @@ ssize_t pread(int fd, void* buf, size_t n, off_t off) {
   return REAL("pread", ssize_t(*)(int, void*, size_t, off_t))(fd, buf, n, off);
 }
 ssize_t pread64(int fd, void* buf, size_t n, off64_t off) {
-  if (fd_flags(fd) & (kKillRead | kFaultRead)) {
+  if (fd_flags(fd) & (kKillRead | kFaultRead | kSlowRead)) {
     const ssize_t allowed = before_read(fd, off, n);
     if (allowed <= 0) return allowed;
     n = (size_t)allowed;
