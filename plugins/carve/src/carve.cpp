@@ -58,10 +58,21 @@ using V32 = std::uint8_t __attribute__((vector_size(32)));
 // halves the time of the loop that every byte of unclaimed space passes through. (The 64-byte
 // test is written out here, not as a function returning a V32: the baseline clone must not
 // pass AVX-sized vectors.)
-__attribute__((target_clones("avx2", "default"))) std::size_t next_pair(const std::uint8_t* d,
-                                                                        std::size_t n,
-                                                                        std::size_t from,
-                                                                        std::size_t end) {
+// Under ThreadSanitizer the baseline alone: GCC instruments the clones' resolver too, and the
+// dynamic loader runs it while relocating, before the TSan runtime is set up, so every program
+// linking this crashed at load (SIGSEGV in next_pair's resolver).
+#if defined(__SANITIZE_THREAD__)
+#define VIGIL_PAIR_CLONES
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define VIGIL_PAIR_CLONES
+#endif
+#endif
+#ifndef VIGIL_PAIR_CLONES
+#define VIGIL_PAIR_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+VIGIL_PAIR_CLONES std::size_t next_pair(const std::uint8_t* d, std::size_t n, std::size_t from,
+                                        std::size_t end) {
   std::size_t p = from;
   // 64 positions per test of the combined masks: the common case (no pair) costs one branch.
   while (p < end && p + 65 <= n) {
