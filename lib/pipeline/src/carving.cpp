@@ -1,4 +1,5 @@
 #include "carving.hpp"
+#include "hand_offs.hpp"
 
 #include <fmt/format.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
@@ -528,27 +529,30 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
   };
 
   tbb::task_arena arena(in.threads);
+  // The filters run on TBB's workers in an order ThreadSanitizer cannot see (hand_offs.hpp).
+  HandOffs hand;
   arena.execute([&] {
-    tbb::parallel_pipeline(
-        static_cast<std::size_t>(in.threads) * 2,
-        tbb::make_filter<
-            void, Unit*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Unit* {
-          if (next >= units.size() || store_failed.load() || stop_requested()) {
-            fc.stop();
-            return nullptr;
-          }
-          Unit* u = &units[next++];
-          auto& job = *jobs[u->job];
-          const auto now = std::chrono::steady_clock::now();
-          if (!job.started_set) {
-            job.started = now;
-            job.started_set = true;
-          }
-          if (s.max_seconds > 0 &&
-              std::chrono::duration<double>(now - job.started).count() > s.max_seconds)
-            u->skipped = true;
-          return u;
-        }) & tbb::make_filter<Unit*, Unit*>(tbb::filter_mode::parallel, [&](Unit* u) {
+    // Built before the launch: the workers read the filter bodies.
+    const tbb::filter<void, void> filters =
+        tbb::make_filter<void, Unit*>(
+            tbb::filter_mode::serial_in_order, hand.serial([&](tbb::flow_control& fc) -> Unit* {
+              if (next >= units.size() || store_failed.load() || stop_requested()) {
+                fc.stop();
+                return nullptr;
+              }
+              Unit* u = &units[next++];
+              auto& job = *jobs[u->job];
+              const auto now = std::chrono::steady_clock::now();
+              if (!job.started_set) {
+                job.started = now;
+                job.started_set = true;
+              }
+              if (s.max_seconds > 0 &&
+                  std::chrono::duration<double>(now - job.started).count() > s.max_seconds)
+                u->skipped = true;
+              return u;
+            })) &
+        tbb::make_filter<Unit*, Unit*>(tbb::filter_mode::parallel, hand.parallel([&](Unit* u) {
           if (u->skipped) return u;
           auto& w = workers.local();
           u->found.resize(u->windows.size());
@@ -583,7 +587,8 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
             }
           }
           return u;
-        }) & tbb::make_filter<Unit*, void>(tbb::filter_mode::serial_in_order, [&](Unit* u) {
+        })) &
+        tbb::make_filter<Unit*, void>(tbb::filter_mode::serial_in_order, hand.serial([&](Unit* u) {
           if (store_error) return;
           auto& job = *jobs[u->job];
           if (!batch_open) {
@@ -647,7 +652,10 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
             in_batch = 0;
           }
         }));
+    hand.launch();
+    tbb::parallel_pipeline(static_cast<std::size_t>(in.threads) * 2, filters);
   });
+  hand.joined();
   if (store_error) return *store_error;
   if (batch_open) {
     if (auto r = store.commit_batch(); !r) return r.error();

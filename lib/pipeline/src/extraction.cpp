@@ -1,4 +1,5 @@
 #include "extraction.hpp"
+#include "hand_offs.hpp"
 
 #include <fmt/format.h>
 #include <oneapi/tbb/blocked_range.h>
@@ -555,12 +556,17 @@ void Dispatcher::ChildEmitter::flush() {
   } else {
     // Isolated: a thread that waits here only helps with this batch, never with another
     // top-level item (whose per-thread read buffers are in use further up this stack).
+    // The bodies run on TBB's workers, which ThreadSanitizer cannot see start and join
+    // (hand_offs.hpp).
+    HandOffs hand;
+    hand.launch();
     tbb::this_task_arena::isolate([&] {
       tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pending_.size(), 1),
-                        [&](const tbb::blocked_range<std::size_t>& r) {
+                        hand.parallel([&](const tbb::blocked_range<std::size_t>& r) {
                           for (std::size_t i = r.begin(); i != r.end(); ++i) one(i);
-                        });
+                        }));
     });
+    hand.joined();
   }
   // Each child, then its descendants (their parent indices made relative to this list).
   for (auto& subtree : subtrees) {

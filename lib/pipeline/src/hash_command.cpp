@@ -23,6 +23,7 @@
 #include <system_error>
 #include <vector>
 
+#include "hand_offs.hpp"
 #include "vigil/core/text.hpp"
 #include "vigil/digest/multi_hasher.hpp"
 #include "vigil/phash/picture_hasher.hpp"
@@ -297,33 +298,41 @@ int run_hash_command(const HashCommand& opt) {
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
+  // The filters run on TBB's workers in an order ThreadSanitizer cannot see (hand_offs.hpp).
+  // A result travels as a plain pointer (a class-type token would be built by TBB's header code
+  // where ThreadSanitizer watches it); the printing filter owns and frees it.
+  detail::HandOffs hand;
   arena.execute([&] {
-    tbb::parallel_pipeline(
-        static_cast<std::size_t>(threads) * 2,
+    // Built before the launch: the workers read the filter bodies.
+    const tbb::filter<void, void> filters =
         tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
-                                            [&](tbb::flow_control& fc) -> std::size_t {
+                                            hand.serial([&](tbb::flow_control& fc) -> std::size_t {
                                               if (next >= files.size()) fc.stop();
                                               return next++;
-                                            }) &
-            tbb::make_filter<std::size_t, std::shared_ptr<FileResult>>(
-                tbb::filter_mode::parallel,
-                [&](std::size_t i) {
-                  Worker& w = workers.local();
-                  try {
-                    return std::make_shared<FileResult>(
-                        process_file(files[i], w.hasher, w.pictures));
-                  } catch (const std::exception& e) {
-                    // A library throwing on hostile bytes is this file's error, never a crash.
-                    auto r = std::make_shared<FileResult>();
-                    r->path = files[i].string();
-                    r->error = make_error(ErrorCode::kInternal, e.what());
-                    return r;
-                  }
-                }) &
-            tbb::make_filter<std::shared_ptr<FileResult>, void>(
-                tbb::filter_mode::serial_in_order,
-                [&](const std::shared_ptr<FileResult>& r) { output(*r); }));
+                                            })) &
+        tbb::make_filter<std::size_t, FileResult*>(
+            tbb::filter_mode::parallel, hand.parallel([&](std::size_t i) -> FileResult* {
+              Worker& w = workers.local();
+              try {
+                return std::make_unique<FileResult>(process_file(files[i], w.hasher, w.pictures))
+                    .release();
+              } catch (const std::exception& e) {
+                // A library throwing on hostile bytes is this file's error, never a crash.
+                auto r = std::make_unique<FileResult>();
+                r->path = files[i].string();
+                r->error = make_error(ErrorCode::kInternal, e.what());
+                return r.release();
+              }
+            })) &
+        tbb::make_filter<FileResult*, void>(tbb::filter_mode::serial_in_order,
+                                            hand.serial([&](FileResult* r) {
+                                              const std::unique_ptr<FileResult> owned(r);
+                                              output(*owned);
+                                            }));
+    hand.launch();
+    tbb::parallel_pipeline(static_cast<std::size_t>(threads) * 2, filters);
   });
+  hand.joined();
   std::cout.flush();
   std::cerr << fmt::format(
       "vigil hash: {} files, {} pictures hashed ({}), {} with errors\n", files.size(), hashed,

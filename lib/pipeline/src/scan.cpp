@@ -17,6 +17,7 @@
 
 #include "carving.hpp"
 #include "extraction.hpp"
+#include "hand_offs.hpp"
 #include "verification.hpp"
 #include "vigil/core/text.hpp"
 #include "vigil/digest/multi_hasher.hpp"
@@ -353,19 +354,22 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
+  // The filters run on TBB's workers in an order ThreadSanitizer cannot see (hand_offs.hpp).
+  detail::HandOffs hand;
   arena.execute([&] {
-    tbb::parallel_pipeline(
-        static_cast<std::size_t>(threads) * 4,
-        tbb::make_filter<
-            void, Task*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Task* {
-          if (next >= todo.size() || stopping()) {
-            fc.stop();
-            return nullptr;
-          }
-          auto* t = new Task();
-          t->index = todo[next++];
-          return t;
-        }) & tbb::make_filter<Task*, Task*>(tbb::filter_mode::parallel, [&](Task* t) {
+    // Built before the launch: the workers read the filter bodies.
+    const tbb::filter<void, void> filters =
+        tbb::make_filter<void, Task*>(tbb::filter_mode::serial_in_order,
+                                      hand.serial([&](tbb::flow_control& fc) -> Task* {
+                                        if (next >= todo.size() || stopping()) {
+                                          fc.stop();
+                                          return nullptr;
+                                        }
+                                        auto* t = new Task();
+                                        t->index = todo[next++];
+                                        return t;
+                                      })) &
+        tbb::make_filter<Task*, Task*>(tbb::filter_mode::parallel, hand.parallel([&](Task* t) {
           const auto& e = entries[t->index];
           t->record = record_for(e, *evidence_id, fs_type[static_cast<std::size_t>(e.volume)]);
           std::unique_lock<std::shared_mutex> alone;
@@ -398,7 +402,8 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
             t->warnings.push_back({t->record.provenance, "internal", ex.what()});
           }
           return t;
-        }) & tbb::make_filter<Task*, void>(tbb::filter_mode::serial_in_order, [&](Task* t) {
+        })) &
+        tbb::make_filter<Task*, void>(tbb::filter_mode::serial_in_order, hand.serial([&](Task* t) {
           std::unique_ptr<Task> owned(t);
           if (store_error) return;
           if (!batch_open) {
@@ -427,7 +432,10 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
           }
           if (progress) progress(stats);
         }));
+    hand.launch();
+    tbb::parallel_pipeline(static_cast<std::size_t>(threads) * 4, filters);
   });
+  hand.joined();
   stats.peak_retained = budget.peak();
   stats.child_bytes_peak = dispatcher.peak_bytes_held();
   stats.child_rows_peak = dispatcher.peak_rows_held();
