@@ -124,7 +124,6 @@ struct Unit {
 struct CarveWorker {
   std::unique_ptr<evidence::Evidence> evidence;
   std::optional<std::string> open_error;
-  std::vector<std::uint8_t> buf;
 };
 
 std::string_view extension(carve::Format f) {
@@ -165,9 +164,12 @@ std::string locator_of(const std::vector<ByteRange>& runs) {
 
 class Collector final : public carve::Sink {
  public:
+  // final: the bytes are all the memory budget allows (a re-read cut picture): a picture cut by
+  // their end is kept as partial, never carved again.
   Collector(const CarveInputs& in, const Region& region, const Window& w,
-            std::vector<CarvedItem>& out, std::vector<case_store::WarningRecord>& warnings)
-      : in_(in), region_(region), w_(w), out_(out), warnings_(warnings) {}
+            std::vector<CarvedItem>& out, std::vector<case_store::WarningRecord>& warnings,
+            bool final = false)
+      : in_(in), region_(region), w_(w), out_(out), warnings_(warnings), final_(final) {}
 
   bool carved(const carve::Carved& c) override {
     auto frags = fragments_of(c);
@@ -177,8 +179,12 @@ class Collector final : public carve::Sink {
     // Cut by the end of the window's bytes, not by the picture: carved again with the whole
     // largest carve after it (redo), so that a window's size never shortens a picture.
     if (c.partial && !c.size_limited && last_end >= read_end && read_end < region_.length) {
-      redo_ = frags.front().offset;
-      return false;
+      if (!final_) {
+        redo_ = frags.front().offset;
+        return false;
+      }
+      out_.push_back(make_item(c, frags, "cut at the memory budget (--max-memory)"));
+      return true;
     }
     out_.push_back(make_item(c, frags));
     return true;
@@ -199,7 +205,8 @@ class Collector final : public carve::Sink {
   [[nodiscard]] std::optional<std::uint64_t> redo() const { return redo_; }
 
  private:
-  CarvedItem make_item(const carve::Carved& c, const std::vector<ByteRange>& frags);
+  CarvedItem make_item(const carve::Carved& c, const std::vector<ByteRange>& frags,
+                       std::string_view cut = {});
 
   const CarveInputs& in_;
   const Region& region_;
@@ -207,9 +214,11 @@ class Collector final : public carve::Sink {
   std::vector<CarvedItem>& out_;
   std::vector<case_store::WarningRecord>& warnings_;
   std::optional<std::uint64_t> redo_;
+  bool final_ = false;
 };
 
-CarvedItem Collector::make_item(const carve::Carved& c, const std::vector<ByteRange>& frags) {
+CarvedItem Collector::make_item(const carve::Carved& c, const std::vector<ByteRange>& frags,
+                                std::string_view cut) {
   CarvedItem item;
   item.start = frags.front().offset;
   item.end = frags.front().offset + frags.front().length;
@@ -247,7 +256,9 @@ CarvedItem Collector::make_item(const carve::Carved& c, const std::vector<ByteRa
         {r.provenance, "truncated",
          fmt::format("carved {} is partial ({} bytes): {}", carve::format_name(c.format),
                      c.bytes.size(),
-                     c.size_limited ? std::string_view("cut at the largest carve") : c.reason)});
+                     c.size_limited ? std::string_view("cut at the largest carve")
+                     : !cut.empty() ? cut
+                                    : std::string_view(c.reason))});
   }
   try {
     const auto d = digest::digest_buffer(bytes, true);
@@ -344,14 +355,27 @@ Result<std::span<const std::uint8_t>> region_bytes(evidence::Evidence& ev, const
 }
 
 void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, const Window& win,
-                  std::vector<CarvedItem>& out, std::vector<case_store::WarningRecord>& warnings) {
+                  std::size_t order, std::vector<CarvedItem>& out,
+                  std::vector<case_store::WarningRecord>& warnings) {
   const auto& s = in.settings.carving;
   if (w.open_error) {
     warnings.push_back({region.parent.str(), "open", *w.open_error});
     return;
   }
+  // The window's bytes are held in the budget while they are carved, mapped pages (resident
+  // while searched) as much as a read buffer; the buffer is freed with the hold. Windows fit a
+  // worker's share of the budget (carve_evidence), so this waits only for other workers.
+  BudgetHold hold;
+  if (!in.budget.acquire(win.read_len, order)) {
+    warnings.push_back({region.parent.str(), "internal",
+                        fmt::format("carve {} {}+{}: more than the memory budget", region.layer,
+                                    win.start, win.read_len)});
+    return;
+  }
+  hold = BudgetHold(&in.budget, win.read_len);
+  std::vector<std::uint8_t> buf;
   std::optional<evidence::MappedBytes> map;
-  auto got = region_bytes(*w.evidence, region, win.start, win.read_len, w.buf, map);
+  auto got = region_bytes(*w.evidence, region, win.start, win.read_len, buf, map);
   if (!got) {
     warnings.push_back(
         {region.parent.str(), "read",
@@ -363,13 +387,22 @@ void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, c
   Collector sink(in, region, win, out, warnings);
   carve::carve_span(data, static_cast<std::size_t>(win.search_len), region.origin() + win.start,
                     limits, sink);
+  // The window's bytes are done with (its pictures are digested and analysed): given back
+  // before the re-read below asks for more, so that a worker never waits while it holds.
+  map.reset();
+  buf = {};
+  hold.reset();
   if (!sink.redo()) return;
   // A picture cut by the window's end: read it again with the largest carve (and look-ahead
-  // for a second fragment) after its start, and keep the first picture carved there.
+  // for a second fragment) after its start, and keep the first picture carved there. At most
+  // the whole budget: a picture longer than that is kept as partial (Collector, final).
   const std::uint64_t at = *sink.redo();
   std::uint64_t longest = 0;
   for (const auto b : s.max_bytes) longest = std::max(longest, b);
-  const std::uint64_t len = std::min(region.length - at, longest + s.look_ahead);
+  const std::uint64_t wanted = std::min(region.length - at, longest + s.look_ahead);
+  const std::uint64_t len = std::min(wanted, in.budget.capacity());
+  if (!in.budget.acquire(len, order)) return;  // len <= capacity: never refused
+  hold = BudgetHold(&in.budget, len);
   std::vector<std::uint8_t> big;
   std::optional<evidence::MappedBytes> big_map;
   auto again = region_bytes(*w.evidence, region, at, len, big, big_map);
@@ -381,7 +414,7 @@ void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, c
   carve::Limits one = limits;
   one.max_items = 1;
   Window redo{win.region, at, 1, again->size()};
-  Collector sink2(in, region, redo, out, warnings);
+  Collector sink2(in, region, redo, out, warnings, len < wanted);
   carve::carve_span(*again, 1, region.origin() + at, one, sink2);
 }
 
@@ -469,7 +502,23 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
   // Units of work: windows of the large regions; slack regions batched (their size is known
   // only once placed, and is at most max_slack each).
   std::vector<Unit> units;
-  const std::uint64_t W = std::max<std::uint64_t>(s.window, 1 << 16);
+  // Each worker's window (search + look-ahead) fits its share of the memory budget, so that the
+  // workers carve side by side within --max-memory; a smaller window finds the same pictures
+  // (a picture cut by a window's end is carved again whole, carve_window). The look-ahead (how
+  // far a JPEG's continuation is searched) is kept, unless the whole budget cannot hold it.
+  const std::uint64_t share =
+      in.budget.capacity() / static_cast<std::uint64_t>(std::max(in.threads, 1));
+  std::uint64_t W = std::max<std::uint64_t>(s.window, 1 << 16);
+  std::uint64_t look_ahead = s.look_ahead;
+  if (W + look_ahead > share) W = std::max<std::uint64_t>(share > look_ahead ? share - look_ahead : 0, 1 << 16);
+  if (W + look_ahead > in.budget.capacity()) {
+    look_ahead = in.budget.capacity() > W ? in.budget.capacity() - W : 0;
+    list_warnings.push_back(
+        {jobs.empty() ? std::string() : jobs.front()->provenance.str(), "limit",
+         fmt::format("carve: look-ahead cut from {} to {} bytes by the memory budget ({} bytes): "
+                     "a JPEG's continuation is searched that far only",
+                     s.look_ahead, look_ahead, in.budget.capacity())});
+  }
   constexpr std::size_t kSlackBatch = 256;
   for (std::size_t i = 0; i < regions.size(); ++i) {
     const auto& r = regions[i];
@@ -487,7 +536,7 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
       Unit u;
       u.job = r.job;
       const std::uint64_t search = std::min(W, r.length - at);
-      u.windows.push_back({i, at, search, std::min(W + s.look_ahead, r.length - at)});
+      u.windows.push_back({i, at, search, std::min(W + look_ahead, r.length - at)});
       units.push_back(std::move(u));
     }
   }
@@ -574,13 +623,15 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
                                    "the first {} carved",
                                    s.max_slack, total, s.max_slack)});
                 for (const auto& b : loc->ranges) region.add(b);
-                region.length = std::min(region.length, s.max_slack);
+                // Never more than the memory budget holds (carve_window).
+                region.length = std::min({region.length, s.max_slack, in.budget.capacity()});
                 win.search_len = region.length;
                 win.read_len = region.length;
               }
               if (win.read_len == 0) continue;
               u->bytes += win.search_len;
-              carve_window(in, w, region, win, u->found[k], u->warnings);
+              carve_window(in, w, region, win, static_cast<std::size_t>(u - units.data()),
+                           u->found[k], u->warnings);
             } catch (const std::exception& ex) {
               u->warnings.push_back({region.parent.str(), "internal",
                                      fmt::format("carve {}: {}", region.layer, ex.what())});

@@ -8,7 +8,9 @@
 //             found), a partition table's unallocated space and a whole unrecognised image
 //             ("unpartitioned"), then the slack of every allocated file of the volume
 //   windows   each region is cut into windows (search length + look-ahead); a window is read and
-//             carved by any worker (both cores busy), its pictures processed there
+//             carved by any worker (both cores busy), its pictures processed there. Its bytes
+//             (window + look-ahead, or a re-read cut picture's) are held in the scan's memory
+//             budget while it is carved; windows shrink so that every worker's fits its share
 //   writer    serial, in window order: pictures starting inside the previous picture of the same
 //             region are dropped (a window cannot see what the one before carved), the volume's
 //             item limit is counted, items already in the case store are skipped (resume), and
@@ -27,6 +29,7 @@
 #include "extraction.hpp"
 #include "vigil/case/case_store.hpp"
 #include "vigil/evidence/evidence.hpp"
+#include "vigil/pipeline/memory_budget.hpp"
 #include "vigil/pipeline/scan.hpp"
 
 namespace vigil::pipeline::detail {
@@ -40,6 +43,9 @@ struct CarveInputs {
   const std::vector<Analyser>& analysers;
   const Dispatcher& dispatcher;
   int threads = 1;
+  // The scan's one memory budget (--max-memory): every window's bytes, mapped or read, are held
+  // in it while the window is carved, so carving stays within it beside everything else.
+  MemoryBudget& budget;
 };
 
 // Carves the evidence's unclaimed space into the store. Returns an Error only for a store that

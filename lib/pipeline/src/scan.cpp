@@ -436,7 +436,6 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
     tbb::parallel_pipeline(static_cast<std::size_t>(threads) * 4, filters);
   });
   hand.joined();
-  stats.peak_retained = budget.peak();
   stats.child_bytes_peak = dispatcher.peak_bytes_held();
   stats.child_rows_peak = dispatcher.peak_rows_held();
   if (store_error) return *store_error;
@@ -446,11 +445,13 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   // Carving after the entries: the space no file claims (carving.hpp). In a plan, the evidence's
   // carve unit carves it (merged after the evidence's entries, as here).
   if (!stop_requested() && (unit == nullptr || unit->carve)) {
-    const detail::CarveInputs carve_in{path,     ev,        *evidence_id, entries,
-                                       settings, analysers, dispatcher,   threads};
+    const detail::CarveInputs carve_in{path,       ev,      *evidence_id, entries, settings,
+                                       analysers, dispatcher, threads,    budget};
     if (auto r = detail::carve_evidence(carve_in, store, stats); !r) return r.error();
     if (progress) progress(stats);
   }
+  // Media kept whole and carving windows, the most held at once.
+  stats.peak_retained = budget.peak();
   if (stop_requested()) {
     // Interrupted: what is stored is complete; the verification's thread is joined unread.
     stats.interrupted = true;

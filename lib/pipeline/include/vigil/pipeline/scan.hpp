@@ -83,7 +83,8 @@ struct ScanStats {
   std::uint64_t children = 0;          // items found inside items (this run)
   std::uint64_t child_bytes_peak = 0;  // most bytes of children held in memory at once
   std::uint64_t child_rows_peak = 0;   // most children's records held in memory at once
-  std::uint64_t peak_retained = 0;     // most bytes of media kept whole at once (<= the budget)
+  std::uint64_t peak_retained = 0;     // most bytes of the budget held at once: media kept whole,
+                                       // carving windows (<= the budget)
   std::uint64_t carved = 0;            // pictures carved from unclaimed space (this run)
   std::uint64_t carve_bytes = 0;       // bytes of unclaimed space searched
   bool interrupted = false;            // request_stop() ended the scan before its last item
