@@ -10,7 +10,8 @@ docs/VALIDATION.md, "Hostile input"):
 - a sparse file of 2^31 + 4096 bytes: read to its end, its SHA-256 that of its bytes;
 - a PNG declaring 100,000 x 100,000 pixels: not decoded, a warning naming it, digests kept;
 - a zip bomb: a limit warning naming the archive, listed in the report's limitations;
-- a directory loop: the walk ends, nothing is listed twice (TSK does not follow it; no warning);
+- a directory loop: the walk ends, nothing is listed twice (TSK does not follow it), and one
+  counted warning names the loop's entry, its inode and the folder it points back to;
 - 100,000 files in one folder: 100,000 items;
 - every report cites docs/VALIDATION.md by version and SHA-256, the file's.
 Usage: test_hostile.py VIGIL TESTDATA_DIR SOURCE_DIR
@@ -229,6 +230,25 @@ class Hostile(unittest.TestCase):
         self.assertEqual(len(paths), len(set(paths)))
         self.assertIn(b"/h/loop/a/b/up", paths)
         self.assertFalse([p for p in paths if p.startswith(b"/h/loop/a/b/up/")])
+
+    def test_directory_loop_is_a_warning_naming_it(self):
+        loop = self.item(b"/h/loop")
+        up = self.item(b"/h/loop/a/b/up")
+        self.assertEqual(up["inode"], loop["inode"])
+        ws = [w for w in self.warnings if "loop" in w["message"]]
+        self.assertEqual(len(ws), 1, ws)
+        w = ws[0]
+        self.assertEqual(w["code"], "walk")
+        # Provenance: the volume, the entry's path and inode.
+        self.assertEqual(w["provenance"], up["provenance"])
+        self.assertIn(f"/h/loop (inode {loop['inode']})", w["message"])
+        self.assertIn("not followed", w["message"])
+        # Counted: the run's warning count includes it, and the report lists it.
+        db = sqlite3.connect(os.path.join(self.case, "case.sqlite"))
+        counted = db.execute("SELECT count(*) FROM warnings").fetchone()[0]
+        db.close()
+        self.assertEqual(counted, len(self.warnings))
+        self.assertIn("directory loop", self.read("report.html"))
 
     def test_reports_cite_the_validation_record(self):
         with open(os.path.join(SOURCE, "docs", "VALIDATION.md"), "rb") as f:

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 #include "evidence_internal.hpp"
 
@@ -286,7 +287,8 @@ class TskEvidence final : public Evidence {
     }
     TSK_FS_INFO* fs = fs_[static_cast<std::size_t>(volume)];
     WalkState st{
-        this, &volumes_[static_cast<std::size_t>(volume)], fs, &on_entry, &on_warning, false, {}};
+        this, &volumes_[static_cast<std::size_t>(volume)], fs, &on_entry, &on_warning, false, {},
+        {},   {}};
     const auto flags = static_cast<TSK_FS_DIR_WALK_FLAG_ENUM>(
         TSK_FS_DIR_WALK_FLAG_ALLOC | TSK_FS_DIR_WALK_FLAG_UNALLOC | TSK_FS_DIR_WALK_FLAG_RECURSE);
     const uint8_t rc = tsk_fs_dir_walk(fs, fs->root_inum, flags, &TskEvidence::walk_cb, &st);
@@ -491,6 +493,11 @@ class TskEvidence final : public Evidence {
     const WarningCallback* on_warning;
     bool stopped = false;
     Entry scratch;
+    // The folders the walk is inside (TSK's parent path with its trailing '/', and the folder's
+    // inode), innermost last, and every folder inode listed so far with its path: a folder entry
+    // naming one of them is a loop or a second way into a folder (note_folder).
+    std::vector<std::pair<std::string, TSK_INUM_T>> inside;
+    std::unordered_map<TSK_INUM_T, std::string> folders;
   };
 
   TskEvidence() = default;
@@ -507,6 +514,7 @@ class TskEvidence final : public Evidence {
   bool try_pool(const Volume& container, TSK_OFF_T offset);
 
   static TSK_WALK_RET_ENUM walk_cb(TSK_FS_FILE* file, const char* path, void* ptr);
+  static void note_folder(WalkState& st, TSK_FS_FILE* file, const char* path);
   static bool emit(WalkState& st, TSK_FS_FILE* file, const char* path, const TSK_FS_ATTR* attr);
 
   EvidenceInfo info_;
@@ -667,6 +675,7 @@ Result<void> TskEvidence::load_volumes() {
 TSK_WALK_RET_ENUM TskEvidence::walk_cb(TSK_FS_FILE* file, const char* path, void* ptr) {
   auto& st = *static_cast<WalkState*>(ptr);
   if (file->name == nullptr || TSK_FS_ISDOT(file->name->name)) return TSK_WALK_CONT;
+  note_folder(st, file, path);
   // NTFS: one row per $DATA stream and per directory index, as fls prints them. (fls in TSK 4.11
   // prints no $FILE_NAME rows from a dir walk; neither do we, so the listings stay comparable.)
   if (TSK_FS_TYPE_ISNTFS(st.fs->ftype) && file->meta != nullptr) {
@@ -685,6 +694,47 @@ TSK_WALK_RET_ENUM TskEvidence::walk_cb(TSK_FS_FILE* file, const char* path, void
     return TSK_WALK_CONT;
   }
   return emit(st, file, path, nullptr) ? TSK_WALK_CONT : TSK_WALK_STOP;
+}
+
+// A crafted image can give a folder a second name: an entry that names a folder the walk is
+// inside (a loop: following it never ends) or a folder already listed elsewhere. TSK's walk keeps
+// the stack of folders it is in and silently does not descend into one on it, so the loop would
+// end the walk with no trace; it is a warning here, naming the entry, its inode and the folder it
+// points back to. Only allocated names of folders count: a deleted name may point at an inode
+// that was reused since, which is no loop.
+void TskEvidence::note_folder(WalkState& st, TSK_FS_FILE* file, const char* path) {
+  const std::string_view parent = path != nullptr ? path : "";
+  while (!st.inside.empty() && !parent.starts_with(st.inside.back().first)) st.inside.pop_back();
+  const bool folder = file->name->type == TSK_FS_NAME_TYPE_DIR ||
+                      (file->meta != nullptr && TSK_FS_IS_DIR_META(file->meta->type));
+  if (!folder || (file->name->flags & TSK_FS_NAME_FLAG_ALLOC) == 0) return;
+  const TSK_INUM_T inum = file->name->meta_addr;
+  std::string here = "/" + std::string(parent) + file->name->name;
+  const auto loc = [&](const std::string& p, TSK_INUM_T i) {
+    return p + " (inode " + std::to_string(i) + ")";
+  };
+  const auto warn = [&](const std::string& what) {
+    (*st.on_warning)(
+        Warning{what, st.vol->provenance.child(st.vol->fs_type, loc(here, inum))});
+  };
+  if (inum == st.fs->root_inum) {
+    warn("directory loop: the folder entry " + loc(here, inum) +
+         " names the root folder, which holds it; not followed");
+    return;
+  }
+  for (const auto& [p, i] : st.inside) {
+    if (i != inum) continue;
+    std::string ancestor = "/" + p;
+    if (ancestor.size() > 1) ancestor.pop_back();
+    warn("directory loop: the folder entry " + loc(here, inum) + " names the folder " +
+         loc(ancestor, i) + ", which holds it; not followed");
+    return;
+  }
+  if (const auto [it, fresh] = st.folders.emplace(inum, here); !fresh) {
+    warn("folder listed twice: the folder entry " + loc(here, inum) + " names the folder " +
+         loc(it->second, inum) + " already listed; its content is listed under both paths");
+  }
+  st.inside.emplace_back(std::string(parent) + file->name->name + "/", inum);
 }
 
 bool TskEvidence::emit(WalkState& st, TSK_FS_FILE* file, const char* path,
