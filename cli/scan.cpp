@@ -19,6 +19,7 @@
 #include "vigil/core/text.hpp"
 #include "vigil/extract/registry.hpp"
 #include "vigil/pipeline/analysers.hpp"
+#include "vigil/pipeline/containment.hpp"
 #include "vigil/pipeline/media_module.hpp"
 #include "vigil/pipeline/scan.hpp"
 #include "vigil/pipeline/thumbnail_links.hpp"
@@ -149,6 +150,19 @@ int run_scan(const ScanOptions& opt) {
   const auto media = pipeline::start_loading_media_module();
   auto store = case_store::CaseStore::open(opt.case_dir, true);
   if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);
+  // Held until this command ends, by its worker processes too (scan_supervisor.hpp).
+  auto scan_lock = case_store::ScanLock::acquire(opt.case_dir);
+  if (!scan_lock) return fatal("case " + opt.case_dir + ": " + scan_lock.error().message);
+  // With both locks held no other process writes a run: one still "running" was killed (or
+  // stopped by a full disk) and is closed here, so that no report shows it as in progress.
+  auto unfinished = (*store)->close_unfinished_runs(case_store::now_utc());
+  if (!unfinished) return fatal("case " + opt.case_dir + ": " + unfinished.error().message);
+  if (!opt.quiet) {
+    for (const auto id : *unfinished)
+      std::cerr << fmt::format("vigil: run {} of this case never finished (killed or stopped); "
+                               "recorded as interrupted\n",
+                               id);
+  }
   std::shared_ptr<pipeline::OpenSets> sets;
   if (!opt.hash_sets.empty()) {
     auto opened = pipeline::open_hash_sets(opt.hash_sets, **store);
@@ -172,6 +186,18 @@ int run_scan(const ScanOptions& opt) {
   settings_doc["extraction"] = nlohmann::json::parse(settings.extraction.limits.to_json());
   settings_doc["extractors"] = nlohmann::json::parse(settings.extraction.extractors_json());
   settings_doc["carving"] = nlohmann::json::parse(settings.carving.to_json());
+  // The worker's memory limit as scan_supervisor.cpp sets it, so that the record says what bound
+  // the scan really ran under (--max-memory above is the budget of the items kept in memory).
+  const std::uint64_t worker_limit =
+      effective_worker_memory_limit(worker_memory_limit(settings.max_memory, opt.threads));
+  if (opt.in_process) {
+    settings_doc["worker_memory_limit"] = "in-process: no worker process, no memory limit";
+  } else if (pipeline::kSanitizerBuild) {
+    settings_doc["worker_memory_limit"] =
+        "off under sanitizers: RLIMIT_DATA is not set (they reserve terabytes of address space)";
+  } else {
+    settings_doc["worker_memory_limit"] = worker_limit;
+  }
   const std::string settings_json = settings_doc.dump();
   const auto started = std::chrono::steady_clock::now();
   case_store::RunRecord run{case_store::now_utc(),
@@ -200,7 +226,7 @@ int run_scan(const ScanOptions& opt) {
     (*store).reset();  // the worker opens its own connection (SQLite's are not shared by fork)
     const auto sup =
         supervise_scan({opt.case_dir, opt.evidence, *run_id,
-                        worker_memory_limit(settings.max_memory, opt.threads), opt.quiet});
+                        worker_limit, opt.quiet});
     if (!sup.worker) return sup.exit_status;
     store = case_store::CaseStore::open(opt.case_dir, true);
     if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);

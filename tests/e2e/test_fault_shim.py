@@ -23,6 +23,7 @@ EvidenceFaults: evidence returning EIO after N bytes, shrinking (end of file aft
 
 Usage: test_fault_shim.py VIGIL TESTDATA_DIR FAULT_SO [CLASS]
 """
+import json
 import os
 import resource
 import shutil
@@ -146,9 +147,55 @@ class Kill(unittest.TestCase):
         self.assertEqual(content(case), want)
         self.assertEqual(integrity(case), [("ok",)])
         statuses = [s for (s,) in db_rows(case, "SELECT status FROM runs ORDER BY id")]
-        self.assertEqual(statuses[0], status_at_kill)  # the killed run stays as it was left
         self.assertIn(statuses[1], ("complete", "complete-with-warnings"))
+        found = db_rows(case, "SELECT run_id, details FROM audit WHERE action='run-found-unfinished'")
+        if status_at_kill == "running":
+            # No process holds the case any more: the next scan closes the killed run as
+            # interrupted (never finished), with an audit row saying it was found unfinished.
+            self.assertEqual(statuses[0], "interrupted")
+            self.assertEqual(db_rows(case, "SELECT finished_utc FROM runs WHERE id=1"), [(None,)])
+            self.assertEqual([r for (r, _) in found], [1], found)
+        else:
+            self.assertEqual(statuses[0], status_at_kill)  # a run that recorded its end stays so
+            self.assertEqual(found, [])
         return at_kill
+
+    def report_jsonl(self, case, name):
+        out = os.path.join(self.tmp.name, name)
+        r = e2e.run([VIGIL, "report", "--case", case, "--out", out, "--case-number", "K-1",
+                     "--exhibit", "EX-1", "--examiner", "Test", "--report-time",
+                     "2026-01-01T00:00:00Z", "-q"])
+        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+        with open(os.path.join(out, "report.jsonl"), encoding="utf-8") as f:
+            recs = [json.loads(line) for line in f if line.strip()]
+        with open(os.path.join(out, "report.html"), encoding="utf-8") as f:
+            return recs, f.read()
+
+    def test_killed_run_is_never_reported_running(self):
+        # Killed mid-walk, the run stays "running" in the store; the report of that case (no
+        # process holds it) shows it as unfinished and the case as incomplete, never running.
+        case = os.path.join(self.tmp.name, "reported")
+        image = os.path.join(TESTDATA, "gpt.raw")
+        killed = scan(case, image, env=shim_env(KILL_SESSION=1, KILL_READ="/gpt.raw",
+                                                KILL_READS=200))
+        self.assertEqual(killed.returncode, -signal.SIGKILL, killed.stderr.decode(errors="replace"))
+        self.assertEqual(db_rows(case, "SELECT status FROM runs"), [("running",)])
+        recs, html = self.report_jsonl(case, "report-killed")
+        head = recs[0]
+        self.assertFalse(head["runs_complete"], head)
+        runs = [r for r in recs if r["type"] == "run"]
+        self.assertEqual([r["status"] for r in runs],
+                         ["unfinished (killed or stopped before its end)"], runs)
+        self.assertIn("Run 1 (unfinished (killed or stopped before its end))", html)
+        self.assertNotIn("(running)", html)
+        # The next scan closes it in the store, with its audit row; the report says so.
+        again = scan(case, image)
+        self.assertIn(again.returncode, (0, 1), again.stderr.decode(errors="replace"))
+        self.assertEqual([s for (s,) in db_rows(case, "SELECT status FROM runs ORDER BY id")][0],
+                         "interrupted")
+        recs, html = self.report_jsonl(case, "report-resumed")
+        self.assertEqual([r["status"] for r in recs if r["type"] == "run"][0], "interrupted")
+        self.assertIn("Summary found_unfinished_utc", html)
 
     def test_kill_of_the_worker_alone(self):
         # Only the process that reaches the fault dies, once. Under the scan supervisor (a worker
@@ -225,10 +272,20 @@ class DiskFull(unittest.TestCase):
         self.assertEqual(integrity(case), [("ok",)])
         stored = len(db_rows(case, "SELECT id FROM items"))
         self.assertLess(stored, len(content(full)["items"]), "the disk never filled")
+        # The full disk stopped the run before it could record its end.
+        left = db_rows(case, "SELECT status FROM runs")
+        self.assertIn(left, ([("running",)], [("failed",)]), left)
         again = scan(case, image)
         self.assertIn(again.returncode, (0, 1), again.stderr.decode(errors="replace"))
         self.assertEqual(content(case), content(full))
         self.assertEqual(integrity(case), [("ok",)])
+        statuses = [s for (s,) in db_rows(case, "SELECT status FROM runs ORDER BY id")]
+        self.assertNotIn("running", statuses)
+        self.assertIn(statuses[0], ("interrupted", "failed"))
+        if left == [("running",)]:
+            self.assertEqual(statuses[0], "interrupted")
+            self.assertEqual(
+                len(db_rows(case, "SELECT id FROM audit WHERE action='run-found-unfinished'")), 1)
 
     def test_disk_full_during_report_then_next_run_writes_it(self):
         case = os.path.join(self.tmp.name, "case")

@@ -342,6 +342,78 @@ Result<void> CaseStore::end_run(std::int64_t run_id, const std::string& status,
   return s.run("cannot close the run record");
 }
 
+Result<std::vector<std::int64_t>> CaseStore::close_unfinished_runs(const std::string& now_utc) {
+  std::vector<std::pair<std::int64_t, std::string>> stale;
+  {
+    Stmt find(db_, "SELECT id, started_utc FROM runs WHERE status='running' ORDER BY id");
+    int rc = 0;
+    while ((rc = find.step()) == SQLITE_ROW) {
+      const auto* started = sqlite3_column_text(find.get(), 1);
+      stale.emplace_back(sqlite3_column_int64(find.get(), 0),
+                         started != nullptr ? reinterpret_cast<const char*>(started) : "");
+    }
+    if (rc != SQLITE_DONE) return db_error(db_, "cannot read the runs");
+  }
+  std::vector<std::int64_t> closed;
+  for (const auto& [id, started] : stale) {
+    // One transaction per run: its status and its audit row land together.
+    if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();
+    Stmt s(db_, "UPDATE runs SET status='interrupted', summary=?1 WHERE id=?2 AND status='running'");
+    s.bind_text(1, "{\"found_unfinished_utc\":\"" + now_utc + "\"}").bind(2, id);
+    auto r = s.run("cannot close an unfinished run");
+    if (r) {
+      r = audit(id, now_utc, "run-found-unfinished",
+                "{\"run_id\":" + std::to_string(id) + ",\"started_utc\":\"" + started +
+                    "\",\"reason\":\"marked running, but no process holds the case: it was "
+                    "killed or stopped before it could record its end\"}");
+    }
+    if (!r) {
+      (void)exec("ROLLBACK");
+      return r.error();
+    }
+    if (auto c = exec("COMMIT"); !c) return c.error();
+    closed.push_back(id);
+  }
+  return closed;
+}
+
+ScanLock& ScanLock::operator=(ScanLock&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.fd_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+ScanLock::~ScanLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<ScanLock> ScanLock::acquire(const std::string& case_dir) {
+  const std::string path = case_dir + "/" + kScanLockName;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return make_error(ErrorCode::kIo, "cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return make_error(ErrorCode::kBusy,
+                      "the case in " + case_dir + " is in use by another vigil process");
+  }
+  return ScanLock(fd);
+}
+
+Result<ScanLock> ScanLock::shared(const std::string& case_dir) {
+  const std::string path = case_dir + "/" + kScanLockName;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ScanLock(-1);
+  if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    ::close(fd);
+    return make_error(ErrorCode::kBusy,
+                      "the case in " + case_dir + " is in use by another vigil process (a scan?)");
+  }
+  return ScanLock(fd);
+}
+
 Result<std::int64_t> CaseStore::add_evidence(const EvidenceRecord& ev) {
   Stmt find(db_, "SELECT id FROM evidence WHERE path=?1");
   find.bind_bytes(1, ev.path);

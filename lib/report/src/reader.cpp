@@ -205,6 +205,14 @@ Result<std::unique_ptr<CaseReader>> CaseReader::open(const std::string& case_dir
   if (reader->lock_fd_ >= 0 && ::flock(reader->lock_fd_, LOCK_SH | LOCK_NB) != 0)
     return make_error(ErrorCode::kBusy,
                       "the case in " + case_dir + " is in use by another vigil process (a scan?)");
+  // The store's lock is free between a scan's worker processes; the scan lock is held by the scan
+  // for its whole life. Holding both shared proves that no live process writes a run, so a run
+  // still marked "running" is one whose process was killed (load() shows it as unfinished).
+  const std::string scan_lock_path = case_dir + "/" + case_store::kScanLockName;
+  reader->scan_lock_fd_ = ::open(scan_lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (reader->scan_lock_fd_ >= 0 && ::flock(reader->scan_lock_fd_, LOCK_SH | LOCK_NB) != 0)
+    return make_error(ErrorCode::kBusy,
+                      "the case in " + case_dir + " is in use by another vigil process (a scan?)");
   if (sqlite3_open_v2(db_path.c_str(), &reader->db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
     return db_error(reader->db_, "cannot open case store " + db_path);
   sqlite3_busy_timeout(reader->db_, 2000);
@@ -226,6 +234,7 @@ Result<std::unique_ptr<CaseReader>> CaseReader::open(const std::string& case_dir
 CaseReader::~CaseReader() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
   if (lock_fd_ >= 0) ::close(lock_fd_);
+  if (scan_lock_fd_ >= 0) ::close(scan_lock_fd_);
 }
 
 Result<ReportData> CaseReader::load(ReportMeta meta) {
@@ -244,6 +253,10 @@ Result<ReportData> CaseReader::load(ReportMeta meta) {
     while (q.next()) {
       d.runs.push_back(RunInfo{q.i64(0), q.str(1), q.str(2), q.str(3), q.str(4), q.str(5), q.str(6),
                                q.str(7), q.str(8), q.str(9), q.str(10)});
+      // open() holds the case's locks, so no live process is writing this run: still "running",
+      // its process was killed (or stopped by a full disk) before it recorded its end. The
+      // report is read-only and says so; the next `vigil scan` closes it in the store.
+      if (d.runs.back().status == "running") d.runs.back().status = kRunUnfinished;
     }
   }
   {

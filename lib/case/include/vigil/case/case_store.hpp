@@ -155,6 +155,11 @@ class CaseStore {
   Result<std::int64_t> begin_run(const RunRecord& run);
   Result<void> end_run(std::int64_t run_id, const std::string& status,
                        const std::string& finished_utc, const std::string& summary_json);
+  // Closes every run still marked "running": status "interrupted", finished_utc left empty (it
+  // never finished), summary {"found_unfinished_utc": now_utc}, and an audit row
+  // "run-found-unfinished" for each. Only true when no live process writes a run, so the caller
+  // holds this store (its exclusive lock) and a ScanLock of the case. Returns the ids closed.
+  Result<std::vector<std::int64_t>> close_unfinished_runs(const std::string& now_utc);
 
   // Returns the id of the evidence with this path, adding it if new.
   Result<std::int64_t> add_evidence(const EvidenceRecord& ev);
@@ -211,5 +216,27 @@ class CaseStore {
 // The current time in UTC, ISO 8601 with microseconds (or the pinned time when
 // SOURCE_DATE_EPOCH is set, so that CI runs are reproducible).
 std::string now_utc();
+
+// Held by `vigil scan` for its whole life, across its worker processes (which inherit it by fork):
+// the case store's own lock is released between workers, so it alone cannot tell a live scan's
+// "running" run from one whose process was killed. acquire() fails with kBusy when another
+// process holds it (exclusive: a scan) or when shared() holders read (a report).
+class ScanLock {
+ public:
+  static Result<ScanLock> acquire(const std::string& case_dir);
+  // A shared hold (readers): fails with kBusy while a scan holds the lock. A case without a lock
+  // file gives a ScanLock holding nothing (no scan ever ran there).
+  static Result<ScanLock> shared(const std::string& case_dir);
+  ScanLock(ScanLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  ScanLock& operator=(ScanLock&& o) noexcept;
+  ScanLock(const ScanLock&) = delete;
+  ScanLock& operator=(const ScanLock&) = delete;
+  ~ScanLock();
+
+ private:
+  explicit ScanLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+inline constexpr const char* kScanLockName = ".scan-lock";
 
 }  // namespace vigil::case_store

@@ -25,6 +25,10 @@ struct ReportMeta {
   std::string thumbnails = "none";  // "none" or "blurred" (--thumbnails)
 };
 
+// The status a report gives a run the case store still marks "running" although no process holds
+// the case (reader.cpp): it never finished, and nothing is scanning it now.
+inline constexpr const char* kRunUnfinished = "unfinished (killed or stopped before its end)";
+
 struct RunInfo {
   std::int64_t id = 0;
   std::string started_utc, finished_utc, status;

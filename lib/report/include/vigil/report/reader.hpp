@@ -35,6 +35,7 @@ class CaseReader {
   CaseReader() = default;
   sqlite3* db_ = nullptr;
   int lock_fd_ = -1;
+  int scan_lock_fd_ = -1;  // shared hold of the case's scan lock (case_store::ScanLock)
 };
 
 }  // namespace vigil::report
