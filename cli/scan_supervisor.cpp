@@ -104,6 +104,14 @@ std::uint64_t worker_memory_limit(std::uint64_t max_memory, int threads) {
   return max_memory + kWorkerOverheadFixed + n * kWorkerOverheadPerThread;
 }
 
+std::uint64_t effective_worker_memory_limit(std::uint64_t requested) {
+  rlimit have{};
+  if (::getrlimit(RLIMIT_DATA, &have) == 0 && have.rlim_max != RLIM_INFINITY &&
+      have.rlim_max < requested)
+    return have.rlim_max;
+  return requested;
+}
+
 Supervised supervise_scan(const SupervisorSettings& s) {
   // The table lives in memory both processes see; a new worker starts with it cleared.
   void* mem = ::mmap(nullptr, sizeof(pipeline::WatchTable), PROT_READ | PROT_WRITE,

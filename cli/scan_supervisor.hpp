@@ -46,5 +46,8 @@ Supervised supervise_scan(const SupervisorSettings& settings);
 
 // The memory limit for --max-memory and a thread count (0: every core).
 std::uint64_t worker_memory_limit(std::uint64_t max_memory, int threads);
+// The limit a worker really gets for that request: an inherited hard RLIMIT_DATA below it cannot
+// be raised, so the lower of the two.
+std::uint64_t effective_worker_memory_limit(std::uint64_t requested);
 
 }  // namespace vigil::cli

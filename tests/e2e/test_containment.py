@@ -273,6 +273,35 @@ class Containment(unittest.TestCase):
         self.assertEqual(query(case, "SELECT status FROM runs"), [("complete",)])
         print(f"hostile ext2 orphan: peak RSS {peak / MIB:.0f} MiB; limit {limit / MIB:.0f} MiB")
 
+    def test_memory_limit_is_in_the_run_settings_and_the_report(self):
+        # The run record says which bound the scan ran under: --max-memory, and the worker's
+        # RLIMIT_DATA (or why there is none); the report's settings section prints both.
+        folder = self.path("evidence")
+        make_folder(folder, [])
+        expected = {
+            "supervised": ("off under sanitizers: RLIMIT_DATA is not set (they reserve terabytes "
+                           "of address space)") if SANITIZED
+            else 64 * MIB + OVERHEAD_FIXED + OVERHEAD_PER_THREAD,
+            "in-process": "in-process: no worker process, no memory limit"}
+        for name, extra in (("supervised", []), ("in-process", ["--in-process"])):
+            case = self.path("case-" + name)
+            r = subprocess.run([VIGIL, "scan", "-q", "-j", "1", "--max-memory", "64M", *extra,
+                                "--case", case, folder], capture_output=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            (settings,), = query(case, "SELECT settings FROM runs")
+            settings = json.loads(settings)
+            self.assertEqual(settings["max_memory"], 64 * MIB)
+            self.assertEqual(settings["worker_memory_limit"], expected[name])
+            out = self.path("report-" + name)
+            r = subprocess.run([VIGIL, "report", "-q", "--case", case, "--out", out,
+                                "--case-number", "M-1", "--exhibit", "EX-1", "--examiner", "T"],
+                               capture_output=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(out, "report.html"), encoding="utf-8") as f:
+                html = f.read()
+            self.assertIn("Setting worker_memory_limit", html)
+            self.assertIn(str(expected[name]), html)
+
     def test_killing_the_worker_loses_nothing(self):
         images = [os.path.join(TESTDATA, n)
                   for n in ("ext4.raw", "fat32.raw", "ntfs.raw", "exfat.raw", "gpt.raw")]
