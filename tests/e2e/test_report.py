@@ -34,6 +34,16 @@ sys.path.insert(0, os.path.dirname(__file__))
 import vigil_e2e as e2e  # noqa: E402
 
 VIGIL, TESTDATA, SOURCE = sys.argv[1], sys.argv[2], sys.argv[3]
+
+
+def validation_record():
+    """(version, SHA-256) of docs/VALIDATION.md as the source tree holds it."""
+    with open(os.path.join(SOURCE, "docs", "VALIDATION.md"), "rb") as f:
+        record = f.read()
+    version = re.search(rb"^Version: (\S+)", record, re.M).group(1).decode()
+    return version, hashlib.sha256(record).hexdigest()
+
+
 REFERENCE = os.path.join(SOURCE, "testdata", "reference")
 IMAGE = os.path.join(TESTDATA, "ext4.raw")
 PLANTED = [  # ext4 paths (MANIFEST spelling) on the synthetic known list
@@ -226,6 +236,12 @@ class Report(unittest.TestCase):
         with open(data, encoding="utf-8") as f:
             export = json.load(f)
         graph = export["@graph"]
+        # The vigil tool object cites the validation record (checked by the shapes below too).
+        version, sha = validation_record()
+        tools = [n for n in graph if n.get("@type") == "uco-tool:AnalyticTool"]
+        self.assertEqual(len(tools), 1, tools)
+        self.assertEqual(tools[0]["uco-core:description"],
+                         f"validation record docs/VALIDATION.md, version {version}, SHA-256 {sha}")
         # shacl-engine 1.1.2 never settles its promise on a whole export that holds both an
         # ObservableRelationship and the scan action (the runner then fails, "never finished").
         # The same shapes are checked in two passes: the export without its relationships, then
@@ -339,6 +355,11 @@ class Report(unittest.TestCase):
 
     def test_vics_export_imports_back(self):
         vics = json.loads(self.read("vics-case.json"))
+        version, sha = validation_record()
+        case = vics["value"][0]
+        self.assertEqual((case["@vigil.validationRecord"], case["@vigil.validationRecordVersion"],
+                          case["@vigil.validationRecordSha256"]),
+                         ("docs/VALIDATION.md", version, sha))
         media = vics["value"][0]["Media"]
         self.assertEqual(len(media), vics["value"][0]["TotalMediaFiles"])
         r = e2e.run([VIGIL, "hashset", "import", "--out", os.path.join(self.tmp, "reimported"),

@@ -15,6 +15,7 @@
 #include "json_builder.hpp"
 #include "vigil/report/escape.hpp"
 #include "vigil/report/report.hpp"
+#include "vigil/report/validation_record.hpp"
 #include "vigil/report/writers.hpp"
 
 namespace vigil::report {
@@ -352,6 +353,12 @@ class CaseWriter final : public Writer {
              .str("uco-tool:version", m.tool_version + " (" + m.tool_commit + ")")
              .str("uco-tool:toolType",
                   "media triage: exact and perceptual hashing, known-list matching")
+             // The tool-validation record this build was validated against (issue 15), cited
+             // as every other report format cites it.
+             .str("uco-core:description",
+                  "validation record " + std::string(kValidationRecord) + ", version " +
+                      std::string(kValidationVersion) + ", SHA-256 " +
+                      std::string(kValidationSha256))
              .done());
     std::vector<std::string> actions;
     for (const auto& r : d.runs) {

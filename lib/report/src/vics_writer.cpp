@@ -6,6 +6,7 @@
 // only when an exact match carries one from a list; the export never assigns one itself.
 #include "json_builder.hpp"
 #include "vigil/report/report.hpp"
+#include "vigil/report/validation_record.hpp"
 #include "vigil/report/writers.hpp"
 
 namespace vigil::report {
@@ -38,6 +39,11 @@ class VicsWriter final : public Writer {
             .str("ContactOrganization", d.meta.agency)
             .str("SourceApplicationName", "vigil")
             .str("SourceApplicationVersion", d.meta.tool_version + " (" + d.meta.tool_commit + ")")
+            // The VICS model has no field for it: an OData instance annotation (a "@"
+            // name of vigil's namespace), which consumers that do not know it ignore.
+            .str("@vigil.validationRecord", std::string(kValidationRecord))
+            .str("@vigil.validationRecordVersion", std::string(kValidationVersion))
+            .str("@vigil.validationRecordSha256", std::string(kValidationSha256))
             .done();
     head.pop_back();  // keep the object open for Media
     b += head + ",\"Media\":[";
