@@ -31,14 +31,15 @@ class MappedBytes {
   std::span<const std::uint8_t> bytes_;
 };
 
-// The files of a raw or split raw image, opened read-only, to map ranges of the media from.
+// The files of a raw or split raw image, to map ranges of the media from. A file is opened (read-
+// only) only while a range of it is mapped: a split image of thousands of segments, opened by
+// every worker thread, must not use up the process's file descriptors.
 class RawSegments {
  public:
-  // nullptr when a file cannot be opened or the files' sizes do not add up to media_size (then
-  // the image is read through TSK only).
+  // nullptr when a file is not a regular file or the files' sizes do not add up to media_size
+  // (then the image is read through TSK only).
   static std::unique_ptr<RawSegments> open(const std::vector<std::string>& files,
                                            std::uint64_t media_size);
-  ~RawSegments();
   RawSegments(const RawSegments&) = delete;
   RawSegments& operator=(const RawSegments&) = delete;
 
@@ -50,7 +51,7 @@ class RawSegments {
  private:
   RawSegments() = default;
   struct File {
-    int fd = -1;
+    std::string path;
     std::uint64_t start = 0;  // media offset of its first byte
     std::uint64_t size = 0;
   };
