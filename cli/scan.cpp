@@ -265,6 +265,7 @@ int run_scan(const ScanOptions& opt) {
     total.children += stats->children;
     total.carved += stats->carved;
     total.carve_bytes += stats->carve_bytes;
+    total.carved_deleted_content += stats->carved_deleted_content;
   }
   progress.finish();
   const bool interrupted = pipeline::stop_requested();
@@ -291,10 +292,12 @@ int run_scan(const ScanOptions& opt) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string summary = fmt::format(
-      "{{\"bytes_read\":{},\"carve_bytes\":{},\"carved\":{},\"children\":{},\"entries\":{},"
+      "{{\"bytes_read\":{},\"carve_bytes\":{},\"carved\":{},\"carved_deleted_content\":{},"
+      "\"children\":{},\"entries\":{},"
       "\"item_errors\":{},\"items_recorded\":{},\"items_resumed\":{},\"media\":{},"
       "\"warnings\":{}}}",
-      total.bytes_read, total.carve_bytes, total.carved, total.children, total.entries,
+      total.bytes_read, total.carve_bytes, total.carved, total.carved_deleted_content,
+      total.children, total.entries,
       total.item_errors, total.items_recorded, total.items_resumed, total.media, total.warnings);
   const std::string status = interrupted          ? "interrupted"
                              : total.warnings > 0 ? "complete-with-warnings"

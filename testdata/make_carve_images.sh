@@ -15,6 +15,10 @@
 #   carve_slack.raw  16 MiB FAT16 with 32 KiB clusters: a file holding text and a small JPEG was
 #                    deleted and a shorter file written: it reuses the cluster, and the JPEG is
 #                    left in the new file's slack only.
+#   carve_deleted.raw 16 MiB FAT16 with 4 KiB clusters: two JPEGs deleted (mdel) whose directory
+#                    entries survive: DELETED.JPG is exactly a picture (carving finds the listed
+#                    deleted file again: not stored twice), PADDED.JPG a picture with 3,000 bytes
+#                    of text after its end (the carve is shorter than the file: kept).
 #   carve_nofs.raw   4 MiB of random bytes (no partition table, no file system) holding a BMP,
 #                    a JPEG and a PNG at odd offsets.
 #   carve.sha256     a synthetic known list (sha256sum format) of the planted pictures.
@@ -52,6 +56,7 @@ mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 WORK="$OUT/.carve-work"
 rm -rf "$WORK" "$OUT"/carve_disk.raw "$OUT"/carve_slack.raw "$OUT"/carve_nofs.raw \
+  "$OUT"/carve_deleted.raw \
   "$OUT"/carve.sha256 "$OUT"/carve.MANIFEST
 mkdir -p "$WORK/pix"
 
@@ -69,6 +74,8 @@ read -r -d '' PICTURES <<'EOF' || true
 310 320x240 seascape appended.jpg
 311 480x360 city nofs.jpg
 312 160x120 texture nofs.png
+313 320x240 landscape deleted.jpg
+314 320x240 city padded.jpg
 EOF
 while read -r seed size scene name; do
   "$TESTPIX" one "$WORK/pix/$name" --seed "$seed" --size "$size" --scene "$scene"
@@ -132,6 +139,20 @@ frozen mcopy -i "$SLACK" -m "$WORK/carrier.bin" ::/CARRIER.BIN
 frozen mdel -i "$SLACK" ::/CARRIER.BIN
 frozen mcopy -i "$SLACK" -m "$WORK/note.txt" ::/NOTE.TXT
 
+# --- carve_deleted.raw: deleted files whose entries survive --------------------------------------
+DELETED="$OUT/carve_deleted.raw"
+truncate -s 16M "$DELETED"
+frozen mformat -i "$DELETED" -c 8 -N 14140004 -v DELETED -h 64 -s 32 ::
+python3 -c "import sys; sys.stdout.buffer.write(b'kept file\n' * 300)" >"$WORK/keep.txt"
+cat "$WORK/pix/padded.jpg" >"$WORK/padded.bin"
+python3 -c "import sys; sys.stdout.buffer.write(b'trailing text after the picture\n' * 93 + b'end.')" \
+  >>"$WORK/padded.bin"  # 3,000 bytes
+frozen mcopy -i "$DELETED" -m "$WORK/keep.txt" ::/KEEP.TXT
+frozen mcopy -i "$DELETED" -m "$WORK/pix/deleted.jpg" ::/DELETED.JPG
+frozen mcopy -i "$DELETED" -m "$WORK/padded.bin" ::/PADDED.JPG
+frozen mdel -i "$DELETED" ::/DELETED.JPG
+frozen mdel -i "$DELETED" ::/PADDED.JPG
+
 # --- pictures straight into the disk's unpartitioned space, and the image with no file system --
 python3 - "$WORK" "$OUT" <<'PY'
 import hashlib, random, sys
@@ -175,7 +196,9 @@ open(f"{out}/carve_disk.raw", "wb").write(disk)
 # Pictures left in the quick-formatted file system and in slack: found where they lie.
 for name, role, image in [("unalloc.jpg", "unalloc", "carve_disk.raw"),
                           ("unalloc.png", "unalloc", "carve_disk.raw"),
-                          ("slack.jpg", "slack", "carve_slack.raw")]:
+                          ("slack.jpg", "slack", "carve_slack.raw"),
+                          ("deleted.jpg", "deleted", "carve_deleted.raw"),
+                          ("padded.jpg", "padded", "carve_deleted.raw")]:
     data = open(f"{out}/{image}", "rb").read()
     p = pix(name)
     at = data.find(p)
@@ -206,7 +229,7 @@ with open(f"{out}/carve.sha256", "w") as known, open(f"{out}/carve.MANIFEST", "w
         m.write(f"picture\t{name}\t{role}\t{image}\t{len(p)}\t{sha}\t{rs}\n")
         if role != "decoy":
             known.write(f"{sha}  {name}\n")
-    for image in ("carve_disk.raw", "carve_slack.raw", "carve_nofs.raw"):
+    for image in ("carve_disk.raw", "carve_slack.raw", "carve_nofs.raw", "carve_deleted.raw"):
         data = open(f"{out}/{image}", "rb").read()
         m.write(f"image\t{image}\t{len(data)}\t{hashlib.sha256(data).hexdigest()}\n")
 PY

@@ -10,6 +10,8 @@ const char* child_status_name(ChildStatus s) {
       return "encrypted";
     case ChildStatus::kPartial:
       return "partial";
+    case ChildStatus::kReassembled:
+      return "reassembled";
   }
   return "ok";
 }

@@ -75,6 +75,7 @@ TEST(ChildStatus, Names) {
   EXPECT_STREQ(child_status_name(ChildStatus::kOk), "ok");
   EXPECT_STREQ(child_status_name(ChildStatus::kEncrypted), "encrypted");
   EXPECT_STREQ(child_status_name(ChildStatus::kPartial), "partial");
+  EXPECT_STREQ(child_status_name(ChildStatus::kReassembled), "reassembled");
 }
 
 TEST(CollectingEmitter, StopsAtItsCountLimit) {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 #include "carve/carve.hpp"
 #include "vigil/digest/multi_hasher.hpp"
@@ -105,11 +106,22 @@ struct Window {
   std::uint64_t read_len = 0;
 };
 
+// A deleted file-system entry: a carve that is exactly its content (the same first byte in the
+// media, the same length and bytes) is that file found again.
+struct DeletedFile {
+  const evidence::Entry* entry = nullptr;
+  std::uint64_t size = 0;
+};
+// By the media offset of the entry's first content byte.
+using DeletedIndex = std::unordered_map<std::uint64_t, std::vector<DeletedFile>>;
+
 // A carved picture after processing: the task the writer stores.
 struct CarvedItem {
   std::uint64_t start = 0;  // stream offset of its first byte
   std::uint64_t end = 0;    // stream offset after its first fragment's last byte
   ItemTask task;
+  // Set when the picture is a listed deleted file's content: counted, not stored (nor decoded).
+  const DeletedFile* content_of = nullptr;
 };
 
 struct Unit {
@@ -168,8 +180,15 @@ class Collector final : public carve::Sink {
   // their end is kept as partial, never carved again.
   Collector(const CarveInputs& in, const Region& region, const Window& w,
             std::vector<CarvedItem>& out, std::vector<case_store::WarningRecord>& warnings,
-            bool final = false)
-      : in_(in), region_(region), w_(w), out_(out), warnings_(warnings), final_(final) {}
+            const DeletedIndex& deleted, evidence::Evidence& ev, bool final = false)
+      : in_(in),
+        region_(region),
+        w_(w),
+        out_(out),
+        warnings_(warnings),
+        deleted_(deleted),
+        ev_(ev),
+        final_(final) {}
 
   bool carved(const carve::Carved& c) override {
     auto frags = fragments_of(c);
@@ -184,6 +203,10 @@ class Collector final : public carve::Sink {
         return false;
       }
       out_.push_back(make_item(c, frags, "cut at the memory budget (--max-memory)"));
+      return true;
+    }
+    if (auto same = deleted_content(c, frags)) {
+      out_.push_back(std::move(*same));
       return true;
     }
     out_.push_back(make_item(c, frags));
@@ -207,6 +230,8 @@ class Collector final : public carve::Sink {
  private:
   CarvedItem make_item(const carve::Carved& c, const std::vector<ByteRange>& frags,
                        std::string_view cut = {});
+  std::optional<CarvedItem> deleted_content(const carve::Carved& c,
+                                            const std::vector<ByteRange>& frags) const;
 
   const CarveInputs& in_;
   const Region& region_;
@@ -214,8 +239,45 @@ class Collector final : public carve::Sink {
   std::vector<CarvedItem>& out_;
   std::vector<case_store::WarningRecord>& warnings_;
   std::optional<std::uint64_t> redo_;
+  const DeletedIndex& deleted_;
+  evidence::Evidence& ev_;  // this worker's handle (a deleted file's bytes)
   bool final_ = false;
 };
+
+// A deleted file listed from its surviving entry has its bytes in unallocated clusters, so
+// carving finds it again. The carve that starts at the entry's first content byte with the same
+// length and the same bytes (so the same digests) is that file: not a second item (the examiner
+// would see one picture twice), decided before any decoding. A carve that differs in any way
+// (longer, shorter, other bytes, two fragments) is kept. The bytes are compared, not the stored
+// digests: a plan's carve unit has no entries in its store, and must decide as a scan does.
+std::optional<CarvedItem> Collector::deleted_content(
+    const carve::Carved& c, const std::vector<ByteRange>& frags) const {
+  if (deleted_.empty() || frags.size() != 1) return std::nullopt;
+  std::vector<ByteRange> runs;
+  region_.place(frags.front().offset, frags.front().length, runs);
+  if (runs.size() != 1) return std::nullopt;
+  const auto it = deleted_.find(runs.front().offset);
+  if (it == deleted_.end()) return std::nullopt;
+  for (const auto& d : it->second) {
+    if (d.size != c.bytes.size()) continue;
+    auto reader = ev_.open_reader(*d.entry);
+    if (!reader) continue;
+    std::vector<std::uint8_t> file(c.bytes.size());
+    std::size_t got = 0;
+    while (got < file.size()) {
+      auto n = (*reader)->read(got, std::span<std::uint8_t>(file).subspan(got));
+      if (!n || *n == 0) break;
+      got += *n;
+    }
+    if (got != file.size() || !std::equal(file.begin(), file.end(), c.bytes.begin())) continue;
+    CarvedItem item;
+    item.start = frags.front().offset;
+    item.end = frags.front().offset + frags.front().length;
+    item.content_of = &d;
+    return item;
+  }
+  return std::nullopt;
+}
 
 CarvedItem Collector::make_item(const carve::Carved& c, const std::vector<ByteRange>& frags,
                                 std::string_view cut) {
@@ -242,8 +304,12 @@ CarvedItem Collector::make_item(const carve::Carved& c, const std::vector<ByteRa
   r.deleted = region_.layer != "slack";
   r.meta_allocated = false;
   r.extractor = "carve";
+  // A reassembled JPEG is an inference (its second range chosen because the join decodes), a
+  // partial one is cut: both said, never "ok".
   r.child_status = extract::child_status_name(c.partial ? extract::ChildStatus::kPartial
-                                                        : extract::ChildStatus::kOk);
+                                              : c.fragments.size() > 1
+                                                  ? extract::ChildStatus::kReassembled
+                                                  : extract::ChildStatus::kOk);
   r.byte_runs = byte_runs_json(runs);
   r.size = c.bytes.size();
   const auto bytes = c.bytes;
@@ -356,7 +422,7 @@ Result<std::span<const std::uint8_t>> region_bytes(evidence::Evidence& ev, const
 
 void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, const Window& win,
                   std::size_t order, std::vector<CarvedItem>& out,
-                  std::vector<case_store::WarningRecord>& warnings) {
+                  std::vector<case_store::WarningRecord>& warnings, const DeletedIndex& deleted) {
   const auto& s = in.settings.carving;
   if (w.open_error) {
     warnings.push_back({region.parent.str(), "open", *w.open_error});
@@ -384,7 +450,7 @@ void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, c
   }
   const auto data = *got;
   const carve::Limits limits = limits_for(s);
-  Collector sink(in, region, win, out, warnings);
+  Collector sink(in, region, win, out, warnings, deleted, *w.evidence);
   carve::carve_span(data, static_cast<std::size_t>(win.search_len), region.origin() + win.start,
                     limits, sink);
   // The window's bytes are done with (its pictures are digested and analysed): given back
@@ -414,7 +480,7 @@ void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, c
   carve::Limits one = limits;
   one.max_items = 1;
   Window redo{win.region, at, 1, again->size()};
-  Collector sink2(in, region, redo, out, warnings, len < wanted);
+  Collector sink2(in, region, redo, out, warnings, deleted, *w.evidence, len < wanted);
   carve::carve_span(*again, 1, region.origin() + at, one, sink2);
 }
 
@@ -544,6 +610,15 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
   auto recorded = store.recorded_items(in.evidence_id);
   if (!recorded) return recorded.error();
 
+  // Deleted entries, by where their content starts in the media.
+  DeletedIndex deleted;
+  for (const auto& e : in.entries) {
+    if (!e.deleted || !e.has_meta || !e.is_regular() || e.fs_metadata || e.size == 0) continue;
+    auto where = ev.content_location(e);
+    if (!where || where->ranges.empty()) continue;
+    deleted[where->ranges.front().offset].push_back({&e, e.size});
+  }
+
   tbb::enumerable_thread_specific<CarveWorker> workers([&in] {
     CarveWorker w;
     evidence::OpenOptions o;
@@ -631,7 +706,7 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
               if (win.read_len == 0) continue;
               u->bytes += win.search_len;
               carve_window(in, w, region, win, static_cast<std::size_t>(u - units.data()),
-                           u->found[k], u->warnings);
+                           u->found[k], u->warnings, deleted);
             } catch (const std::exception& ex) {
               u->warnings.push_back({region.parent.str(), "internal",
                                      fmt::format("carve {}: {}", region.layer, ex.what())});
@@ -672,6 +747,14 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
               // Inside the picture carved before it in the same stream (a window cannot
               // know what the one before it carved): the same picture, or a part of it.
               if (any[ri] && item.start < last_end[ri]) continue;
+              if (item.content_of != nullptr) {
+                // A listed deleted file found again: counted (the run's summary), not stored
+                // twice; the pictures inside it are not carved either, as for a stored carve.
+                any[ri] = true;
+                last_end[ri] = item.end;
+                ++stats.carved_deleted_content;
+                continue;
+              }
               if (job.item_limit) continue;
               if (job.items >= s.max_items) {
                 job.item_limit = true;

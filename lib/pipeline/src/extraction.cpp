@@ -674,12 +674,13 @@ Dispatcher::Subtree Dispatcher::process_child(const Node& parent, std::string_vi
   r.extractor = std::string(extractor);
   r.child_status = extract::child_status_name(c.status);
   if (c.has_offset) r.parent_offset = c.offset;
-  r.size = c.status == extract::ChildStatus::kOk
+  r.size = c.status == extract::ChildStatus::kOk || c.status == extract::ChildStatus::kReassembled
                ? c.bytes.size()
                : std::max<std::uint64_t>(c.declared_size, c.bytes.size());
   r.status = "not-read";
   if (c.status == extract::ChildStatus::kEncrypted ||
-      (c.bytes.empty() && c.status != extract::ChildStatus::kOk)) {
+      (c.bytes.empty() && c.status != extract::ChildStatus::kOk &&
+       c.status != extract::ChildStatus::kReassembled)) {
     return out;
   }
   const std::span<const std::uint8_t> bytes(c.bytes);

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <vector>
 
+#include "document.hpp"
 #include "json_builder.hpp"
 #include "vigil/report/escape.hpp"
 #include "vigil/report/report.hpp"
@@ -230,6 +231,18 @@ class CaseWriter final : public Writer {
                            .unum("uco-observable:sizeInBytes", it.size)
                            .raw_value("uco-observable:hash", array(hashes))
                            .done());
+    // A carved item (issue 14): each range of the evidence its bytes came from, in order, as a
+    // DataRangeFacet (one offset and size each) relative to the image.
+    for (std::size_t i = 0; i < it.byte_runs.size(); ++i)
+      facets.push_back(JsonObject()
+                           .str("@id", node("data-range-facet", key + "/" + std::to_string(i)))
+                           .str("@type", "uco-observable:DataRangeFacet")
+                           .raw_value("uco-observable:rangeOffset",
+                                      typed("xsd:integer", std::to_string(it.byte_runs[i].first)))
+                           .raw_value("uco-observable:rangeSize",
+                                      typed("xsd:integer", std::to_string(it.byte_runs[i].second)))
+                           .str("uco-observable:rangeOffsetType", "image")
+                           .done());
     // EXIF records (plugins/exif) as UCO's EXIFFacet: a dictionary of the fields as read.
     std::vector<std::string> exif_entries;
     std::string other_records;
@@ -266,12 +279,25 @@ class CaseWriter final : public Writer {
                        text_str(it.inode_str) + "; content " + it.content_type + "; status " +
                        it.status + other_records;
     if (needs_lossless(it.path)) desc += "; path bytes (base64) " + base64_encode(it.path);
+    if (it.parent_id <= 0 && !it.byte_runs.empty())
+      desc += "; carved, child status " + it.child_status + ": " +
+              carved_status_text(it.child_status);
     emit(JsonObject()
              .str("@id", id)
              .str("@type", "uco-observable:File")
              .str("uco-core:description", desc)
              .raw_value("uco-core:hasFacet", array(facets))
              .done());
+    // A reassembled carve is an inference: said as an annotation an examiner must confirm.
+    if (it.child_status == "reassembled" && !it.byte_runs.empty())
+      emit(JsonObject()
+               .str("@id", node("annotation", key + "-reassembled"))
+               .str("@type", "uco-core:Annotation")
+               .str("uco-core:statement", "This file was " + carved_status_text(it.child_status) +
+                                              ".")
+               .raw_value("uco-core:tag", "[\"reassembled\",\"requires-examiner-review\"]")
+               .raw_value("uco-core:object", array({id_ref(id)}))
+               .done());
     // The chain (issue 12): an item found inside another is Contained_Within its parent.
     if (it.parent_id > 0) {
       std::string how = "found by extractor " + it.extractor + " at depth " +

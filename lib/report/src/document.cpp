@@ -588,9 +588,10 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
     p.emplace_back("Items with status not-read",
                    std::to_string(s.items_not_read) + " (" + status_meaning("not-read") + ")");
     p.emplace_back("Items with status error", std::to_string(s.items_error));
+    p.emplace_back("Carving", carving_text(d));
     p.emplace_back(
         "Not scanned",
-        std::string("unallocated space and slack are not carved; ") +
+        std::string(d.summary.carving_enabled ? "" : "unallocated space and slack are not carved; ") +
             (d.run_extractors.empty()
                  ? "files inside archives and containers are not opened; "
                  : "files inside archives and containers are opened only by the "

@@ -52,6 +52,10 @@ Document build_document(const ReportData& data, const MachineManifest& machine);
 std::vector<std::pair<std::string, std::string>> extraction_summary(const ReportData& d);
 std::vector<std::vector<std::string>> extractor_rows(const ReportData& d);
 std::vector<std::pair<std::string, std::string>> item_chain(const ItemInfo& it);
+// A carved item's child status said for a reader ("reassembled" is an inference).
+std::string carved_status_text(const std::string& child_status);
+// What was carved, what gap carving is and why a reassembled picture needs confirming.
+std::string carving_text(const ReportData& d);
 // What a thumbnail match means, when a matched item is a thumbnail (issue 13); "" otherwise.
 std::string thumbnail_note(const ReportData& d);
 

@@ -309,6 +309,29 @@ Result<ReportData> CaseReader::load(ReportMeta meta) {
     d.summary.extractor_errors = q.u64(2);
     d.summary.records = q.u64(3);
   }
+  {
+    Query q(db_,
+            "SELECT count(*), sum(child_status='partial'), sum(child_status='reassembled') "
+            "FROM items WHERE byte_runs IS NOT NULL AND parent_id IS NULL");
+    if (!q.ok() || !q.next()) return db_error(db_, "carving counts");
+    d.summary.carved = q.u64(0);
+    d.summary.carved_partial = q.u64(1);
+    d.summary.carved_reassembled = q.u64(2);
+  }
+  // From the runs: whether carving was on, and the carved pictures each run left out because
+  // they were a listed deleted file's content (a count only: no item holds them). Only finished
+  // runs count: an interrupted run's count is partial, and its resume carves everything again.
+  for (const auto& r : d.runs) {
+    const auto settings = nlohmann::json::parse(r.settings, nullptr, false);
+    if (settings.is_object() && settings.contains("carving") &&
+        settings["carving"].is_object() && settings["carving"].value("enabled", false))
+      d.summary.carving_enabled = true;
+    if (r.status.rfind("complete", 0) != 0) continue;
+    const auto summary = nlohmann::json::parse(r.summary, nullptr, false);
+    if (summary.is_object() && summary.contains("carved_deleted_content") &&
+        summary["carved_deleted_content"].is_number_unsigned())
+      d.summary.carved_deleted_content += summary["carved_deleted_content"].get<std::uint64_t>();
+  }
   ItemExtrasReader extras(db_);
   if (!extras.ok()) return db_error(db_, "perceptual/matches");
   {

@@ -122,6 +122,8 @@ std::string item_json(const ItemInfo& it) {
     if (it.parent_offset >= 0) o.num("parent_offset", it.parent_offset);
   } else {
     o.raw_value("parent_item_id", "null").num("depth", 0);
+    // A carved item is top-level but has a status: ok, partial, or reassembled (an inference).
+    if (!it.child_status.empty()) o.str("child_status", it.child_status);
   }
   o.raw_value("records", records_json(it.records));
   if (!it.byte_runs.empty()) o.raw_value("byte_runs", byte_runs_json(it.byte_runs));

@@ -635,7 +635,10 @@ class ChildSink final : public carve::Sink {
     child.declared_size = c.bytes.size();
     child.offset = c.offset;
     child.has_offset = true;
-    child.status = c.partial ? extract::ChildStatus::kPartial : extract::ChildStatus::kOk;
+    // Two fragments: joined because the join decodes, an inference an examiner confirms.
+    child.status = c.partial                ? extract::ChildStatus::kPartial
+                   : c.fragments.size() > 1 ? extract::ChildStatus::kReassembled
+                                            : extract::ChildStatus::kOk;
     child.bytes.assign(c.bytes.begin(), c.bytes.end());
     return out_.child(std::move(child));
   }

@@ -71,8 +71,9 @@ struct ItemRecord {
   std::string xxh3_128, md5, sha1, sha256;  // lower-case hex; empty = not computed
   // Items inside items (extractors): the parent's id (0 for a file-system entry), the nesting
   // depth (0 for an entry), the extractor that emitted it, how its bytes relate to what the
-  // container declared ("ok", "encrypted", "partial"; empty for an entry) and its byte offset
-  // inside the parent when the container states one.
+  // container declared ("ok", "encrypted", "partial", or "reassembled": a carved JPEG joined
+  // from two fragments by inference; empty for an entry) and its byte offset inside the parent
+  // when the container states one. Carved items (top-level) carry it too.
   std::int64_t parent_id = 0;
   int depth = 0;
   std::string extractor;

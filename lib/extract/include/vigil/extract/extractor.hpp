@@ -58,8 +58,13 @@ enum class ChildStatus {
   kOk,         // complete
   kEncrypted,  // the container encrypts it: name and declared size only, no bytes
   kPartial,    // only part could be read (a truncated archive member, a JPEG that decodes in part)
+  // Whole, but put together by inference, not read as one file: a JPEG joined from two
+  // fragments by gap carving (plugins/carve). Its second fragment was chosen because the join
+  // decodes, which a wrong continuation can also do, so an examiner confirms it.
+  kReassembled,
 };
-const char* child_status_name(ChildStatus s);  // "ok", "encrypted", "partial"
+// "ok", "encrypted", "partial", "reassembled"
+const char* child_status_name(ChildStatus s);
 
 struct Child {
   // The provenance link that names the child inside its parent: layer "zip", "tar", "7z",

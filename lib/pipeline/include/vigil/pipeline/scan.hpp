@@ -87,6 +87,8 @@ struct ScanStats {
                                        // carving windows (<= the budget)
   std::uint64_t carved = 0;            // pictures carved from unclaimed space (this run)
   std::uint64_t carve_bytes = 0;       // bytes of unclaimed space searched
+  // carved pictures that were a listed deleted file's content (not stored again; this run)
+  std::uint64_t carved_deleted_content = 0;
   bool interrupted = false;            // request_stop() ended the scan before its last item
 };
 

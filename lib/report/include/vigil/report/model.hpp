@@ -152,6 +152,12 @@ struct Summary {
   std::uint64_t limit_warnings = 0;    // warnings with code "limit" (a cap was reached)
   std::uint64_t extractor_errors = 0;  // warnings with code "extractor" (an extractor failed)
   std::uint64_t records = 0;           // extractor records
+  // Carving (issue 14): pictures carved from unclaimed space, of which partial (decode in part
+  // or cut) and reassembled (a JPEG joined from two fragments by gap carving: an inference);
+  // carved pictures not stored because they were the content of a listed deleted file.
+  std::uint64_t carved = 0, carved_partial = 0, carved_reassembled = 0;
+  std::uint64_t carved_deleted_content = 0;
+  bool carving_enabled = false;  // some run carved (its settings say so)
 };
 
 struct AuditInfo {
