@@ -266,12 +266,19 @@ class Scale(unittest.TestCase):
         k = max(range(len(p["units"])),
                 key=lambda i: (p["units"][i]["kind"] != "verify", p["units"][i]["bytes"]))
         partial = os.path.join(case, "units", f"{k}.partial", "case.sqlite")
-        # One thread, so that the unit is surely still running when it is killed.
-        proc = subprocess.Popen([VIGIL, "scan", "--plan", plan_path, "--unit", str(k)], env=ENV,
+        # Every write to the unit's store slowed by the fault shim, so that the unit is surely
+        # still running when it is killed (a fast machine finished it before the poll saw it).
+        assert os.path.exists(FAULT_SHIM), f"{FAULT_SHIM} is missing (the fault shim target)"
+        slow = dict(ENV, LD_PRELOAD=FAULT_SHIM, VIGIL_FAULT_SLOW_PATH=f"units/{k}.partial",
+                    VIGIL_FAULT_SLOW_MS="50")
+        proc = subprocess.Popen([VIGIL, "scan", "--plan", plan_path, "--unit", str(k)], env=slow,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 120
+        # Killed once its store is being written (the largest unit may carve nothing: its
+        # pictures can all be deleted files already listed, which carving does not store twice).
         while time.monotonic() < deadline and proc.poll() is None:
-            if os.path.exists(partial) and e2e_items(partial) > 0:
+            if os.path.exists(partial + "-wal") or e2e_items(partial) > 0:
+                time.sleep(0.5)
                 break
             time.sleep(0.005)
         self.assertIsNone(proc.poll(), "the unit finished before it could be killed")
