@@ -29,7 +29,8 @@ void register_list(CLI::App& app, Action& action);
 void register_plan(CLI::App& app, Action& action);   // cli/plan.cpp
 void register_merge(CLI::App& app, Action& action);  // cli/merge.cpp
 
-// The full command line as given (for the run record and the re-run command).
+// The full command line as given (for the run record and the re-run command), with the password
+// of a --store URI replaced by ***.
 const std::vector<std::string>& command_line();
 
 // For unsigned count options: decimal digits only, at most `max`. CLI11 reads "-1" or a number

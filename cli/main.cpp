@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "vigil/case/pg_store.hpp"
 #include "vigil/version.hpp"
 
 namespace vigil::cli {
@@ -25,6 +26,12 @@ int main(int argc, char** argv) {
   setenv("TZ", "UTC", 1);
   std::setlocale(LC_ALL, "C");
   vigil::cli::g_command_line.assign(argv, argv + argc);
+  // A --store URI's password never reaches the run record, the audit log or a report.
+  for (auto& a : vigil::cli::g_command_line) {
+    const auto eq = a.rfind("--store=", 0) == 0 ? std::string::size_type{8} : 0;
+    if (vigil::case_store::pg::is_uri(a.substr(eq)))
+      a = a.substr(0, eq) + vigil::case_store::pg::redacted(a.substr(eq));
+  }
 
   CLI::App app{"vigil: forensic media triage (find, hash and match pictures and videos)"};
   app.set_version_flag("--version",

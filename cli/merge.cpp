@@ -20,6 +20,7 @@
 #include "commands.hpp"
 #include "units.hpp"
 #include "vigil/case/case_store.hpp"
+#include "vigil/case/pg_store.hpp"
 #include "vigil/core/text.hpp"
 #include "vigil/pipeline/scan.hpp"
 #include "vigil/pipeline/thumbnail_links.hpp"
@@ -31,6 +32,7 @@ namespace {
 struct MergeOptions {
   std::string case_dir;
   std::string plan;
+  std::string store;  // postgresql://...: the shared case the merged case is published into
   bool quiet = false;
 };
 
@@ -450,7 +452,7 @@ Result<void> finish_merge(case_store::CaseStore& store, std::int64_t run_id,
   return store.commit_batch();
 }
 
-int run_merge(const MergeOptions& opt) {
+int merge_into_case_dir(const MergeOptions& opt) {
   const std::string dir = std::filesystem::absolute(opt.case_dir).lexically_normal().string();
   const std::string plan_path = opt.plan.empty() ? dir + "/" + kPlanFile : opt.plan;
   auto plan = load_plan(plan_path);
@@ -591,6 +593,27 @@ int run_merge(const MergeOptions& opt) {
   return kExitOk;
 }
 
+// With --store, the case folder's store is the merge's working store, as without it; the merged
+// case is then published into the shared PostgreSQL case in one transaction. A merge that
+// finds its units merged already publishes what is not published yet, so a merge whose
+// publishing failed (the server went away) completes when run again.
+int run_merge(const MergeOptions& opt) {
+  const int rc = merge_into_case_dir(opt);
+  if (opt.store.empty() || rc != kExitOk) return rc;
+  auto published = case_store::pg::publish(opt.store, opt.case_dir);
+  if (!published)
+    return fatal(published.error().message +
+                 "; nothing of this merge is in the PostgreSQL case (the transaction was rolled "
+                 "back); the merged case is kept in " +
+                 opt.case_dir + ": run the same merge again to publish it");
+  if (!opt.quiet)
+    std::cerr << fmt::format(
+        "{} into PostgreSQL case {} ({} rows, {:.2f} s)\n",
+        published->already_published ? "already published, nothing changed" : "published",
+        published->case_name, published->rows, published->seconds);
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_merge(CLI::App& app, Action& action) {
@@ -599,6 +622,12 @@ void register_merge(CLI::App& app, Action& action) {
   auto opt = std::make_shared<MergeOptions>();
   sub->add_option("--case", opt->case_dir, "Case folder holding plan.json and units/")->required();
   sub->add_option("--plan", opt->plan, "The plan (default: DIR/plan.json)");
+  sub->add_option("--store", opt->store,
+                  "postgresql://... : then publish the merged case into this shared case store "
+                  "in one transaction (the case: the URI's ?case=NAME, else the folder's name)")
+      ->check([](const std::string& v) {
+        return case_store::pg::is_uri(v) ? std::string() : "a postgresql:// URI is expected";
+      });
   sub->add_flag("-q,--quiet", opt->quiet, "No summary");
   sub->callback([opt, &action] { action = [opt] { return run_merge(*opt); }; });
 }

@@ -3,11 +3,14 @@
 // optionally signed; vigil report --verify OUT checks a report. Reads only the case store.
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 
 #include "commands.hpp"
+#include "vigil/case/pg_store.hpp"
 #include "vigil/core/text.hpp"
 #include "vigil/digest/multi_hasher.hpp"
 #include "vigil/evidence/evidence.hpp"
@@ -20,6 +23,8 @@ namespace {
 
 struct ReportCliOptions {
   std::string case_dir, out_dir, formats;
+  std::string store;     // postgresql://...: report on this shared case instead of a folder's
+  std::string snapshot;  // keep the snapshot of the PostgreSQL case here
   std::string case_number;
   std::vector<std::string> exhibits;
   std::string examiner, examiner_id, agency, requester, authority;
@@ -140,7 +145,7 @@ int run_verify_report(const ReportCliOptions& opt) {
 
 int run_report(const ReportCliOptions& opt) {
   if (!opt.verify_dir.empty()) return run_verify_report(opt);
-  if (opt.case_dir.empty()) return fatal("--case is required");
+  if (opt.case_dir.empty() && opt.store.empty()) return fatal("--case (or --store) is required");
   if (opt.out_dir.empty()) return fatal("--out is required");
   if (opt.case_number.empty())
     return fatal("--case-number is required: a report must identify its case");
@@ -148,6 +153,30 @@ int run_report(const ReportCliOptions& opt) {
     return fatal("--exhibit is required: a report must identify its exhibit(s)");
   report::ReportOptions r;
   r.case_dir = opt.case_dir;
+  // A PostgreSQL case is read as one consistent snapshot, copied into a SQLite store of the same
+  // schema in a private folder, so that one reader serves both backends and the same content
+  // gives the same report bytes.
+  std::unique_ptr<std::string, void (*)(std::string*)> snapshot_dir(nullptr, [](std::string* d) {
+    std::error_code ec;
+    std::filesystem::remove_all(*d, ec);
+    delete d;
+  });
+  if (!opt.snapshot.empty() && opt.store.empty()) return fatal("--snapshot needs --store");
+  if (!opt.store.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
+                        "/vigil-report-snapshot-XXXXXX";
+    if (::mkdtemp(templ.data()) == nullptr)
+      return fatal("cannot make a folder for the PostgreSQL snapshot in " + templ);
+    snapshot_dir.reset(new std::string(templ));
+    const std::string default_case =
+        opt.case_dir.empty()
+            ? std::string()
+            : std::filesystem::absolute(opt.case_dir).lexically_normal().filename().string();
+    r.case_dir = opt.snapshot.empty() ? templ : opt.snapshot;
+    auto copied = case_store::pg::snapshot(opt.store, default_case, r.case_dir);
+    if (!copied) return fatal(copied.error().message);
+  }
   r.out_dir = opt.out_dir;
   r.formats = split_formats(opt.formats);
   r.sign_key = opt.sign_key;
@@ -175,7 +204,12 @@ int run_report(const ReportCliOptions& opt) {
   // The command that reproduces this report byte for byte: the same options and the pinned time.
   // --out is a new folder because a report is never overwritten; --out and --sign do not change
   // the content.
-  std::string cmd = "vigil report --case " + shell_quote(opt.case_dir) + " --out NEW_FOLDER";
+  std::string cmd = opt.store.empty()
+                        ? "vigil report --case " + shell_quote(opt.case_dir) + " --out NEW_FOLDER"
+                        : "vigil report --store " +
+                              shell_quote(case_store::pg::redacted(opt.store)) +
+                              (opt.case_dir.empty() ? "" : " --case " + shell_quote(opt.case_dir)) +
+                              " --out NEW_FOLDER";
   if (!opt.formats.empty()) cmd += " --format " + shell_quote(opt.formats);
   cmd += " --case-number " + shell_quote(opt.case_number);
   for (const auto& e : opt.exhibits) cmd += " --exhibit " + shell_quote(e);
@@ -209,6 +243,15 @@ void register_report(CLI::App& app, Action& action) {
       "CASE/UCO, VICS) with a SHA-256 manifest; or --verify one");
   auto opt = std::make_shared<ReportCliOptions>();
   sub->add_option("--case", opt->case_dir, "Case folder (holding case.sqlite) to report on");
+  sub->add_option("--store", opt->store,
+                  "postgresql://... : report on this shared case (the URI's ?case=NAME, else "
+                  "--case's folder name), read as one consistent snapshot")
+      ->check([](const std::string& v) {
+        return case_store::pg::is_uri(v) ? std::string() : "a postgresql:// URI is expected";
+      });
+  sub->add_option("--snapshot", opt->snapshot,
+                  "With --store: also keep the snapshot the report is made from, a SQLite case "
+                  "store of the same content, in this folder (new)");
   sub->add_option("--out", opt->out_dir, "New folder for the report (never overwritten)");
   sub->add_option("--format", opt->formats,
                   "Comma-separated subset of pdf,html,csv,jsonl,dfxml,case,vics (default: all)");

@@ -15,6 +15,7 @@
 #include "scan_supervisor.hpp"
 #include "units.hpp"
 #include "vigil/case/case_store.hpp"
+#include "vigil/case/pg_store.hpp"
 #include "vigil/core/byte_size.hpp"
 #include "vigil/core/text.hpp"
 #include "vigil/extract/registry.hpp"
@@ -31,6 +32,7 @@ namespace {
 struct ScanOptions {
   std::vector<std::string> evidence;
   std::string case_dir;
+  std::string store;  // postgresql://...: the shared case the finished scan publishes into
   int threads = 0;
   std::string digests = "media";
   std::string max_memory = "1G";
@@ -86,7 +88,7 @@ void trap_stop_signals() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-int run_scan(const ScanOptions& opt) {
+int scan_into_case_dir(const ScanOptions& opt) {
   pipeline::ScanSettings settings;
   settings.threads = opt.threads;
   settings.digests =
@@ -458,7 +460,24 @@ int run_scan_unit(const std::vector<std::string>& settings_args, const std::stri
   opt->quiet = quiet;
   opt->argv = command_line();
   opt->unit = &scope;
-  return run_scan(*opt);
+  return scan_into_case_dir(*opt);
+}
+
+// With --store, the case folder stays the scan's working store; when the scan has finished it
+// publishes its rows into the shared PostgreSQL case in one transaction (an interrupted or
+// failed scan publishes nothing).
+int run_scan(const ScanOptions& opt) {
+  const int rc = scan_into_case_dir(opt);
+  if (opt.store.empty() || (rc != kExitOk && rc != kExitItemErrors)) return rc;
+  auto published = case_store::pg::publish(opt.store, opt.case_dir);
+  if (!published)
+    return fatal(published.error().message + "; the scan is kept in " + opt.case_dir +
+                 ": run the same command again to publish it");
+  if (!opt.quiet)
+    std::cerr << fmt::format("{} into PostgreSQL case {} ({} rows, {:.2f} s)\n",
+                             published->already_published ? "already published" : "published",
+                             published->case_name, published->rows, published->seconds);
+  return rc;
 }
 
 void register_scan(CLI::App& app, Action& action) {
@@ -482,6 +501,11 @@ void register_scan(CLI::App& app, Action& action) {
   const auto first_setting = sub->get_options().size();
   add_settings(sub, opt);
   const auto end_setting = sub->get_options().size();
+  auto* store = sub->add_option(
+      "--store", opt->store,
+      "postgresql://... : when finished, publish the scan into this shared case store "
+      "(the case: the URI's ?case=NAME, else the case folder's name)");
+  store->excludes(plan);
   sub->add_flag("-q,--quiet", opt->quiet, "No progress bar and no summary");
   // Hidden (no group): the scan runs in this process, with no worker, no memory limit and no
   // crash containment. Only for measuring what the supervisor costs (docs/ARCHITECTURE.md).
@@ -502,6 +526,8 @@ void register_scan(CLI::App& app, Action& action) {
     }
     if (opt->evidence.empty()) throw CLI::RequiredError("EVIDENCE");
     if (opt->case_dir.empty()) throw CLI::RequiredError("--case");
+    if (!opt->store.empty() && !case_store::pg::is_uri(opt->store))
+      throw CLI::ValidationError("--store", "a postgresql:// URI is expected");
     action = [opt] { return run_scan(*opt); };
   });
 }

@@ -11,6 +11,8 @@ packages=(
   # libraries (docs/ARCHITECTURE.md, "Dependencies")
   libtsk-dev libewf-dev libxxhash-dev libssl-dev libcli11-dev libgtest-dev libgmock-dev
   libtbb-dev libsqlite3-dev nlohmann-json3-dev libfmt-dev
+  # PostgreSQL as a shared case store (lib/case/src/pg_store.cpp): libpq; the server for its e2e test
+  libpq-dev postgresql
   libopencv-dev libopencv-contrib-dev
   # HEIC/AVIF pictures for perceptual hashing (lib/phash; OpenCV 4.6 reads neither)
   libheif-dev

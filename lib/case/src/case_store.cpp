@@ -106,6 +106,14 @@ ALTER TABLE items ADD COLUMN byte_runs TEXT;
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
 static_assert(kMigrationCount == kSchemaVersion);
 
+}  // namespace
+
+const char* migration_sql(int v) {
+  return v >= 0 && v < kMigrationCount ? kMigrations[v] : nullptr;
+}
+
+namespace {
+
 Error db_error(sqlite3* db, const std::string& what) {
   const int code = sqlite3_errcode(db);
   ErrorCode ec = ErrorCode::kIo;
@@ -639,14 +647,20 @@ Result<void> CaseStore::add_warning(const WarningRecord& w) {
   return s.run("cannot record a warning");
 }
 
+std::string audit_row_hash(const std::string& prev_hash, const std::string& time_utc,
+                           std::int64_t run_id, const std::string& action,
+                           const std::string& details) {
+  return sha256_hex(prev_hash + "\n" + time_utc + "\n" + std::to_string(run_id) + "\n" + action +
+                    "\n" + details);
+}
+
 Result<void> CaseStore::audit(std::int64_t run_id, const std::string& time_utc,
                               const std::string& action, const std::string& details) {
   auto& last = st_->last_audit;
   std::string prev(64, '0');
   if (last.step() == SQLITE_ROW) prev = column_text(last.get(), 0);
   last.reset();
-  const std::string hash = sha256_hex(prev + "\n" + time_utc + "\n" + std::to_string(run_id) +
-                                      "\n" + action + "\n" + details);
+  const std::string hash = audit_row_hash(prev, time_utc, run_id, action, details);
   auto& s = st_->insert_audit;
   s.bind_text(1, time_utc).bind(2, run_id).bind_text(3, action).bind_bytes(4, details);
   s.bind_text(5, prev).bind_text(6, hash);

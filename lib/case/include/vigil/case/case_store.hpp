@@ -214,6 +214,15 @@ class CaseStore {
   std::unique_ptr<Statements> st_;
 };
 
+// The SQL that takes a store from schema version v to v + 1 (0 <= v < kSchemaVersion), as
+// SQLite runs it; the PostgreSQL store derives its DDL from the same steps (pg_store.cpp).
+const char* migration_sql(int v);
+
+// The hash of an audit row: it covers the previous row's hash, so the rows form a chain.
+std::string audit_row_hash(const std::string& prev_hash, const std::string& time_utc,
+                           std::int64_t run_id, const std::string& action,
+                           const std::string& details);
+
 // The current time in UTC, ISO 8601 with microseconds (or the pinned time when
 // SOURCE_DATE_EPOCH is set, so that CI runs are reproducible).
 std::string now_utc();
