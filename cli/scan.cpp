@@ -161,9 +161,10 @@ int scan_into_case_dir(const ScanOptions& opt) {
   if (!unfinished) return fatal("case " + opt.case_dir + ": " + unfinished.error().message);
   if (!opt.quiet) {
     for (const auto id : *unfinished)
-      std::cerr << fmt::format("vigil: run {} of this case never finished (killed or stopped); "
-                               "recorded as interrupted\n",
-                               id);
+      std::cerr << fmt::format(
+          "vigil: run {} of this case never finished (killed or stopped); "
+          "recorded as interrupted\n",
+          id);
   }
   std::shared_ptr<pipeline::OpenSets> sets;
   if (!opt.hash_sets.empty()) {
@@ -226,17 +227,14 @@ int scan_into_case_dir(const ScanOptions& opt) {
     // No fork while the module loads; a module that cannot be loaded fails here, before work.
     if (const auto& m = media.get(); !m) return fatal(m.error().message);
     (*store).reset();  // the worker opens its own connection (SQLite's are not shared by fork)
-    const auto sup =
-        supervise_scan({opt.case_dir, opt.evidence, *run_id,
-                        worker_limit, opt.quiet});
+    const auto sup = supervise_scan({opt.case_dir, opt.evidence, *run_id, worker_limit, opt.quiet});
     if (!sup.worker) return sup.exit_status;
     store = case_store::CaseStore::open(opt.case_dir, true);
     if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);
     settings.containment = sup.containment;
   }
 
-  const std::vector<pipeline::Analyser> analysers{
-      pipeline::media_analyser(media, analysis, sets)};
+  const std::vector<pipeline::Analyser> analysers{pipeline::media_analyser(media, analysis, sets)};
   pipeline::ScanStats total;
   Progress progress(opt.quiet);
   trap_stop_signals();
@@ -299,8 +297,8 @@ int scan_into_case_dir(const ScanOptions& opt) {
       "\"item_errors\":{},\"items_recorded\":{},\"items_resumed\":{},\"media\":{},"
       "\"warnings\":{}}}",
       total.bytes_read, total.carve_bytes, total.carved, total.carved_deleted_content,
-      total.children, total.entries,
-      total.item_errors, total.items_recorded, total.items_resumed, total.media, total.warnings);
+      total.children, total.entries, total.item_errors, total.items_recorded, total.items_resumed,
+      total.media, total.warnings);
   const std::string status = interrupted          ? "interrupted"
                              : total.warnings > 0 ? "complete-with-warnings"
                                                   : "complete";

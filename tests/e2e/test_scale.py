@@ -212,8 +212,8 @@ class Scale(unittest.TestCase):
         db_path = os.path.join(case, "case.sqlite")
         # kill -9 of the merge at the write that would record `merge-finished`: the units'
         # transaction (and the thumbnail links' own) committed, the run's end did not.
-        env = dict(ENV, LD_PRELOAD=FAULT_SHIM, VIGIL_FAULT_KILL_WRITE=db_path,
-                   VIGIL_FAULT_KILL_DATA="merge-finished", VIGIL_FAULT_KILL_SELF="1")
+        env = e2e.preload_env(ENV, FAULT_SHIM, VIGIL_FAULT_KILL_WRITE=db_path,
+                              VIGIL_FAULT_KILL_DATA="merge-finished", VIGIL_FAULT_KILL_SELF="1")
         r = subprocess.run([VIGIL, "merge", "--case", case], capture_output=True, text=True,
                            env=env)
         self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
@@ -269,8 +269,8 @@ class Scale(unittest.TestCase):
         # Every write to the unit's store slowed by the fault shim, so that the unit is surely
         # still running when it is killed (a fast machine finished it before the poll saw it).
         assert os.path.exists(FAULT_SHIM), f"{FAULT_SHIM} is missing (the fault shim target)"
-        slow = dict(ENV, LD_PRELOAD=FAULT_SHIM, VIGIL_FAULT_SLOW_PATH=f"units/{k}.partial",
-                    VIGIL_FAULT_SLOW_MS="50")
+        slow = e2e.preload_env(ENV, FAULT_SHIM, VIGIL_FAULT_SLOW_PATH=f"units/{k}.partial",
+                               VIGIL_FAULT_SLOW_MS="50")
         proc = subprocess.Popen([VIGIL, "scan", "--plan", plan_path, "--unit", str(k)], env=slow,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 120

@@ -27,6 +27,9 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.dirname(__file__))
+import vigil_e2e as e2e  # noqa: E402
+
 VIGIL, TESTDATA, FAULT_SHIM = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
 IMAGES = ["gpt_corrupt.E01", "ntfs.raw", "fat32.raw"]
 CONTENT_TABLES = ["evidence", "volumes", "items", "perceptual", "hash_sets", "matches", "records",
@@ -337,9 +340,10 @@ class SlurmScale(unittest.TestCase):
         # Every write to unit k's store waits 2 s (a slow disk): it cannot finish in a minute
         # (a unit store takes dozens of writes). sbatch passes its environment to the tasks
         # (--export=ALL); the other units are not slowed.
-        slow_env = dict(env, LD_PRELOAD=FAULT_SHIM,
-                        VIGIL_FAULT_SLOW_PATH=os.path.join(case, "units", f"{k}.partial") + "/",
-                        VIGIL_FAULT_SLOW_MS="2000")
+        slow_env = e2e.preload_env(
+            env, FAULT_SHIM,
+            VIGIL_FAULT_SLOW_PATH=os.path.join(case, "units", f"{k}.partial") + "/",
+            VIGIL_FAULT_SLOW_MS="2000")
         started = time.monotonic()
         r = subprocess.run([os.path.join(case, "slurm", "submit.sh")], capture_output=True,
                            text=True, env=slow_env, timeout=60)

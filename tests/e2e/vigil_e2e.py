@@ -6,6 +6,14 @@ import sqlite3
 import subprocess
 
 
+def preload_env(base, shim, **extra):
+    """`base` with `shim` preloaded. An AddressSanitizer build wants its runtime first in the
+    library list and aborts otherwise; the shim must come first, so that check is turned off."""
+    env = dict(base, LD_PRELOAD=shim, **extra)
+    env["ASAN_OPTIONS"] = "verify_asan_link_order=0:" + base.get("ASAN_OPTIONS", "")
+    return env
+
+
 def run(cmd, **kw):
     return subprocess.run([str(c) for c in cmd], capture_output=True, **kw)
 

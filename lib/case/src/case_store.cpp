@@ -366,7 +366,8 @@ Result<std::vector<std::int64_t>> CaseStore::close_unfinished_runs(const std::st
   for (const auto& [id, started] : stale) {
     // One transaction per run: its status and its audit row land together.
     if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();
-    Stmt s(db_, "UPDATE runs SET status='interrupted', summary=?1 WHERE id=?2 AND status='running'");
+    Stmt s(db_,
+           "UPDATE runs SET status='interrupted', summary=?1 WHERE id=?2 AND status='running'");
     s.bind_text(1, "{\"found_unfinished_utc\":\"" + now_utc + "\"}").bind(2, id);
     auto r = s.run("cannot close an unfinished run");
     if (r) {
@@ -401,7 +402,8 @@ ScanLock::~ScanLock() {
 Result<ScanLock> ScanLock::acquire(const std::string& case_dir) {
   const std::string path = case_dir + "/" + kScanLockName;
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return make_error(ErrorCode::kIo, "cannot open " + path + ": " + std::strerror(errno));
+  if (fd < 0)
+    return make_error(ErrorCode::kIo, "cannot open " + path + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
     return make_error(ErrorCode::kBusy,

@@ -286,9 +286,11 @@ class TskEvidence final : public Evidence {
                         "volume " + std::to_string(volume) + " holds no open file system");
     }
     TSK_FS_INFO* fs = fs_[static_cast<std::size_t>(volume)];
-    WalkState st{
-        this, &volumes_[static_cast<std::size_t>(volume)], fs, &on_entry, &on_warning, false, {},
-        {},   {}};
+    WalkState st{this,        &volumes_[static_cast<std::size_t>(volume)],
+                 fs,          &on_entry,
+                 &on_warning, false,
+                 {},          {},
+                 {}};
     const auto flags = static_cast<TSK_FS_DIR_WALK_FLAG_ENUM>(
         TSK_FS_DIR_WALK_FLAG_ALLOC | TSK_FS_DIR_WALK_FLAG_UNALLOC | TSK_FS_DIR_WALK_FLAG_RECURSE);
     const uint8_t rc = tsk_fs_dir_walk(fs, fs->root_inum, flags, &TskEvidence::walk_cb, &st);
@@ -714,8 +716,7 @@ void TskEvidence::note_folder(WalkState& st, TSK_FS_FILE* file, const char* path
     return p + " (inode " + std::to_string(i) + ")";
   };
   const auto warn = [&](const std::string& what) {
-    (*st.on_warning)(
-        Warning{what, st.vol->provenance.child(st.vol->fs_type, loc(here, inum))});
+    (*st.on_warning)(Warning{what, st.vol->provenance.child(st.vol->fs_type, loc(here, inum))});
   };
   if (inum == st.fs->root_inum) {
     warn("directory loop: the folder entry " + loc(here, inum) +

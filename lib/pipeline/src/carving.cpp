@@ -250,8 +250,8 @@ class Collector final : public carve::Sink {
 // would see one picture twice), decided before any decoding. A carve that differs in any way
 // (longer, shorter, other bytes, two fragments) is kept. The bytes are compared, not the stored
 // digests: a plan's carve unit has no entries in its store, and must decide as a scan does.
-std::optional<CarvedItem> Collector::deleted_content(
-    const carve::Carved& c, const std::vector<ByteRange>& frags) const {
+std::optional<CarvedItem> Collector::deleted_content(const carve::Carved& c,
+                                                     const std::vector<ByteRange>& frags) const {
   if (deleted_.empty() || frags.size() != 1) return std::nullopt;
   std::vector<ByteRange> runs;
   region_.place(frags.front().offset, frags.front().length, runs);
@@ -306,10 +306,10 @@ CarvedItem Collector::make_item(const carve::Carved& c, const std::vector<ByteRa
   r.extractor = "carve";
   // A reassembled JPEG is an inference (its second range chosen because the join decodes), a
   // partial one is cut: both said, never "ok".
-  r.child_status = extract::child_status_name(c.partial ? extract::ChildStatus::kPartial
-                                              : c.fragments.size() > 1
-                                                  ? extract::ChildStatus::kReassembled
-                                                  : extract::ChildStatus::kOk);
+  r.child_status =
+      extract::child_status_name(c.partial                ? extract::ChildStatus::kPartial
+                                 : c.fragments.size() > 1 ? extract::ChildStatus::kReassembled
+                                                          : extract::ChildStatus::kOk);
   r.byte_runs = byte_runs_json(runs);
   r.size = c.bytes.size();
   const auto bytes = c.bytes;
@@ -318,13 +318,12 @@ CarvedItem Collector::make_item(const carve::Carved& c, const std::vector<ByteRa
   r.category = sniff::category_name(type.category);
   t.media = type.is_media();
   if (c.partial) {
-    t.warnings.push_back(
-        {r.provenance, "truncated",
-         fmt::format("carved {} is partial ({} bytes): {}", carve::format_name(c.format),
-                     c.bytes.size(),
-                     c.size_limited ? std::string_view("cut at the largest carve")
-                     : !cut.empty() ? cut
-                                    : std::string_view(c.reason))});
+    t.warnings.push_back({r.provenance, "truncated",
+                          fmt::format("carved {} is partial ({} bytes): {}",
+                                      carve::format_name(c.format), c.bytes.size(),
+                                      c.size_limited ? std::string_view("cut at the largest carve")
+                                      : !cut.empty() ? cut
+                                                     : std::string_view(c.reason))});
   }
   try {
     const auto d = digest::digest_buffer(bytes, true);
@@ -576,7 +575,8 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
       in.budget.capacity() / static_cast<std::uint64_t>(std::max(in.threads, 1));
   std::uint64_t W = std::max<std::uint64_t>(s.window, 1 << 16);
   std::uint64_t look_ahead = s.look_ahead;
-  if (W + look_ahead > share) W = std::max<std::uint64_t>(share > look_ahead ? share - look_ahead : 0, 1 << 16);
+  if (W + look_ahead > share)
+    W = std::max<std::uint64_t>(share > look_ahead ? share - look_ahead : 0, 1 << 16);
   if (W + look_ahead > in.budget.capacity()) {
     look_ahead = in.budget.capacity() > W ? in.budget.capacity() - W : 0;
     list_warnings.push_back(

@@ -445,8 +445,8 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   // Carving after the entries: the space no file claims (carving.hpp). In a plan, the evidence's
   // carve unit carves it (merged after the evidence's entries, as here).
   if (!stop_requested() && (unit == nullptr || unit->carve)) {
-    const detail::CarveInputs carve_in{path,       ev,      *evidence_id, entries, settings,
-                                       analysers, dispatcher, threads,    budget};
+    const detail::CarveInputs carve_in{path,      ev,         *evidence_id, entries, settings,
+                                       analysers, dispatcher, threads,      budget};
     if (auto r = detail::carve_evidence(carve_in, store, stats); !r) return r.error();
     if (progress) progress(stats);
   }

@@ -280,8 +280,8 @@ class CaseWriter final : public Writer {
                        it.status + other_records;
     if (needs_lossless(it.path)) desc += "; path bytes (base64) " + base64_encode(it.path);
     if (it.parent_id <= 0 && !it.byte_runs.empty())
-      desc += "; carved, child status " + it.child_status + ": " +
-              carved_status_text(it.child_status);
+      desc +=
+          "; carved, child status " + it.child_status + ": " + carved_status_text(it.child_status);
     emit(JsonObject()
              .str("@id", id)
              .str("@type", "uco-observable:File")
@@ -293,8 +293,8 @@ class CaseWriter final : public Writer {
       emit(JsonObject()
                .str("@id", node("annotation", key + "-reassembled"))
                .str("@type", "uco-core:Annotation")
-               .str("uco-core:statement", "This file was " + carved_status_text(it.child_status) +
-                                              ".")
+               .str("uco-core:statement",
+                    "This file was " + carved_status_text(it.child_status) + ".")
                .raw_value("uco-core:tag", "[\"reassembled\",\"requires-examiner-review\"]")
                .raw_value("uco-core:object", array({id_ref(id)}))
                .done());
@@ -381,10 +381,9 @@ class CaseWriter final : public Writer {
                   "media triage: exact and perceptual hashing, known-list matching")
              // The tool-validation record this build was validated against (issue 15), cited
              // as every other report format cites it.
-             .str("uco-core:description",
-                  "validation record " + std::string(kValidationRecord) + ", version " +
-                      std::string(kValidationVersion) + ", SHA-256 " +
-                      std::string(kValidationSha256))
+             .str("uco-core:description", "validation record " + std::string(kValidationRecord) +
+                                              ", version " + std::string(kValidationVersion) +
+                                              ", SHA-256 " + std::string(kValidationSha256))
              .done());
     std::vector<std::string> actions;
     for (const auto& r : d.runs) {

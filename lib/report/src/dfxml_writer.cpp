@@ -179,9 +179,9 @@ class DfxmlWriter final : public Writer {
                     (it.parent_offset >= 0 ? attr("parent_offset", std::to_string(it.parent_offset))
                                            : std::string())
               // A carved item is top-level but has a status (reassembled: an inference).
-              : (it.child_status.empty() ? std::string()
-                                         : attr("extractor", it.extractor) +
-                                               attr("child_status", it.child_status))) +
+              : (it.child_status.empty()
+                     ? std::string()
+                     : attr("extractor", it.extractor) + attr("child_status", it.child_status))) +
          "/>\n";
     if (!it.xxh3_128.empty())
       b += "    <vigil:hashdigest type=\"xxh3_128\">" + it.xxh3_128 + "</vigil:hashdigest>\n";

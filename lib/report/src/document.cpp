@@ -591,7 +591,8 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
     p.emplace_back("Carving", carving_text(d));
     p.emplace_back(
         "Not scanned",
-        std::string(d.summary.carving_enabled ? "" : "unallocated space and slack are not carved; ") +
+        std::string(d.summary.carving_enabled ? ""
+                                              : "unallocated space and slack are not carved; ") +
             (d.run_extractors.empty()
                  ? "files inside archives and containers are not opened; "
                  : "files inside archives and containers are opened only by the "

@@ -323,8 +323,8 @@ Result<ReportData> CaseReader::load(ReportMeta meta) {
   // runs count: an interrupted run's count is partial, and its resume carves everything again.
   for (const auto& r : d.runs) {
     const auto settings = nlohmann::json::parse(r.settings, nullptr, false);
-    if (settings.is_object() && settings.contains("carving") &&
-        settings["carving"].is_object() && settings["carving"].value("enabled", false))
+    if (settings.is_object() && settings.contains("carving") && settings["carving"].is_object() &&
+        settings["carving"].value("enabled", false))
       d.summary.carving_enabled = true;
     if (r.status.rfind("complete", 0) != 0) continue;
     const auto summary = nlohmann::json::parse(r.summary, nullptr, false);

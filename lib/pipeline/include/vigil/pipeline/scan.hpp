@@ -89,7 +89,7 @@ struct ScanStats {
   std::uint64_t carve_bytes = 0;       // bytes of unclaimed space searched
   // carved pictures that were a listed deleted file's content (not stored again; this run)
   std::uint64_t carved_deleted_content = 0;
-  bool interrupted = false;            // request_stop() ended the scan before its last item
+  bool interrupted = false;  // request_stop() ended the scan before its last item
 };
 
 // Ctrl-C. request_stop() may be called from a signal handler (it only stores to a lock-free
