@@ -58,6 +58,7 @@ struct ScanOptions {
   std::uint64_t carve_max_items = pipeline::CarvingSettings{}.max_items;
   double carve_max_seconds = pipeline::CarvingSettings{}.max_seconds;
   std::vector<std::string> carve_max_bytes;  // FORMAT=SIZE
+  double walk_stall_limit = 300;             // seconds; scan_supervisor.hpp
   std::vector<std::string> argv;
   pipeline::UnitScope* unit = nullptr;  // vigil scan --plan --unit (cli/units.cpp)
 };
@@ -201,6 +202,10 @@ int scan_into_case_dir(const ScanOptions& opt) {
   } else {
     settings_doc["worker_memory_limit"] = worker_limit;
   }
+  if (opt.in_process)
+    settings_doc["walk_stall_limit"] = "in-process: no worker process, no stall limit";
+  else
+    settings_doc["walk_stall_limit"] = opt.walk_stall_limit;
   const std::string settings_json = settings_doc.dump();
   const auto started = std::chrono::steady_clock::now();
   case_store::RunRecord run{case_store::now_utc(),
@@ -227,7 +232,8 @@ int scan_into_case_dir(const ScanOptions& opt) {
     // No fork while the module loads; a module that cannot be loaded fails here, before work.
     if (const auto& m = media.get(); !m) return fatal(m.error().message);
     (*store).reset();  // the worker opens its own connection (SQLite's are not shared by fork)
-    const auto sup = supervise_scan({opt.case_dir, opt.evidence, *run_id, worker_limit, opt.quiet});
+    const auto sup = supervise_scan(
+        {opt.case_dir, opt.evidence, *run_id, worker_limit, opt.walk_stall_limit, opt.quiet});
     if (!sup.worker) return sup.exit_status;
     store = case_store::CaseStore::open(opt.case_dir, true);
     if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);
@@ -403,6 +409,11 @@ void add_settings(CLI::App* sub, const std::shared_ptr<ScanOptions>& opt) {
       ->check(decimal_at_most(1ULL << 40));
   sub->add_option("--carve-max-seconds", opt->carve_max_seconds,
                   "Most seconds of carving per volume, 0 for no limit (default 3600)")
+      ->check(CLI::Range(0.0, 1e9));
+  sub->add_option("--walk-stall-limit", opt->walk_stall_limit,
+                  "Seconds a volume's walk may go without listing an entry or reading the image "
+                  "before it is stopped as stuck and the volume quarantined; 0 for no limit "
+                  "(default 300)")
       ->check(CLI::Range(0.0, 1e9));
   sub->add_option("--carve-max-bytes", opt->carve_max_bytes,
                   "Largest carve of one format, FORMAT=SIZE (jpeg, png, gif, bmp, webp; "

@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -96,6 +98,44 @@ void record(const SupervisorSettings& s, const std::string& action, const std::s
     (void)(*store)->end_run(s.run_id, end_status, case_store::now_utc(), "{}");
 }
 
+// Waits for the worker to end. With a stall limit, polls the watch table meanwhile: a slot
+// busy with a walk whose progress count has not moved for the limit is a stuck walk, and the
+// worker is killed (SIGKILL: it is inside a parser that checks no stop request). Returns that
+// walk's volume, or nothing when the worker ended by itself.
+std::optional<pipeline::WatchKey> wait_for_worker(pid_t pid, const pipeline::WatchTable& table,
+                                                  double stall_seconds, int& status) {
+  using Clock = std::chrono::steady_clock;
+  const auto limit = std::chrono::duration<double>(stall_seconds);
+  std::array<std::uint64_t, pipeline::WatchTable::kSlots> seen{};
+  std::array<Clock::time_point, pipeline::WatchTable::kSlots> since;
+  since.fill(Clock::now());
+  std::optional<pipeline::WatchKey> stalled;
+  for (;;) {
+    const pid_t r = ::waitpid(pid, &status, stall_seconds > 0 && !stalled ? WNOHANG : 0);
+    if (r == pid) return stalled;
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      status = 0;
+      return stalled;
+    }
+    const auto now = Clock::now();
+    const auto used = std::min<std::uint32_t>(table.used.load(), pipeline::WatchTable::kSlots);
+    for (std::uint32_t i = 0; i < used && !stalled; ++i) {
+      const auto& slot = table.slots[i];
+      const auto progress = slot.progress.load(std::memory_order_relaxed);
+      if (progress != seen[i] || slot.activity.load(std::memory_order_acquire) !=
+                                     static_cast<std::uint32_t>(pipeline::Activity::kWalk)) {
+        seen[i] = progress;
+        since[i] = now;
+      } else if (now - since[i] >= limit) {
+        stalled = pipeline::WatchKey{slot.evidence.load(), slot.index.load()};
+        ::kill(pid, SIGKILL);
+      }
+    }
+    if (!stalled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 }  // namespace
 
 std::uint64_t worker_memory_limit(std::uint64_t max_memory, int threads) {
@@ -164,13 +204,36 @@ Supervised supervise_scan(const SupervisorSettings& s) {
     // A stop asked between fork and now is forwarded here.
     if (g_stop_forwarded.load()) ::kill(pid, SIGTERM);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-      if (errno != EINTR) {
-        status = 0;
-        break;
-      }
-    }
+    const auto stalled = wait_for_worker(pid, *table, s.walk_stall_seconds, status);
     g_worker.store(0);
+    if (stalled && !g_stop_forwarded.load()) {
+      // The supervisor stopped the worker: the walk it was on is quarantined.
+      quarantine.volumes[*stalled] = {
+          "stall", fmt::format("the walk of this volume made no progress for {:g} s (no entry "
+                               "listed, no byte of the image read): a file-system parser stuck "
+                               "on hostile bytes; stopped and quarantined (--walk-stall-limit): "
+                               "the scan goes on without this volume's listing",
+                               s.walk_stall_seconds)};
+      unattributed = 0;
+      std::string evidence_json;
+      append_json_string(evidence_json, lossy_utf8(s.evidence.at(stalled->first)));
+      const auto details = fmt::format("{{\"stalled_seconds\":{:g},\"evidence\":{},\"volume\":{}}}",
+                                       s.walk_stall_seconds, evidence_json, stalled->second);
+      std::cerr << fmt::format(
+          "vigil: the walk of volume {} of {} made no progress for {:g} s; the worker was "
+          "stopped, the volume is quarantined and the scan resumes\n",
+          stalled->second, s.evidence.at(stalled->first), s.walk_stall_seconds);
+      if (deaths + 1 >= kMaxWorkerRestarts) {
+        record(s, "scan-failed", details, "failed");
+        return {false,
+                fatal(fmt::format("scan: the worker process was stopped or died {} times; what "
+                                  "was committed stays in the case",
+                                  deaths + 1)),
+                nullptr};
+      }
+      record(s, "walk-stalled", details, nullptr);
+      continue;
+    }
     if (WIFEXITED(status)) return {false, WEXITSTATUS(status), nullptr};
     const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     if (g_stop_forwarded.load()) {
@@ -215,8 +278,10 @@ Supervised supervise_scan(const SupervisorSettings& s) {
     std::string details;
     if (is_fault(sig) && culprit) {
       const auto& [a, key] = *culprit;
-      auto& target = a == pipeline::Activity::kWalk ? quarantine.volumes : quarantine.items;
-      target[key] = what(a) + tail;
+      if (a == pipeline::Activity::kWalk)
+        quarantine.volumes[key] = {"crash", what(a) + tail};
+      else
+        quarantine.items[key] = what(a) + tail;
       quarantine.suspects.erase(key);
       unattributed = 0;
       std::string evidence_json;

@@ -31,6 +31,10 @@ struct SupervisorSettings {
   std::vector<std::string> evidence;  // as given on the command line
   std::int64_t run_id = 0;
   std::uint64_t memory_limit = 0;  // RLIMIT_DATA of the worker; 0: none
+  // A volume's walk that lists no entry and reads nothing of the image for this long is stuck
+  // inside a parser (TSK looping on a hostile inode): the worker is stopped and the volume
+  // quarantined. 0: no limit.
+  double walk_stall_seconds = 0;
   bool quiet = false;
 };
 

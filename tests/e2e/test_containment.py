@@ -14,6 +14,8 @@ crash or run away with memory on chosen bytes through the LD_PRELOAD shim tests/
   documented overhead): the scan's peak resident memory stays under it;
 - the hostile ext2 image evidence_fuzz found (testdata/make_hostile_ext2_orphan.py), on which TSK
   fills a 3.4 GB buffer, is scanned within the limit with the rows of an unbounded scan;
+- a walk stuck inside TSK (testdata/make_hostile_ext2_stall.py) is stopped by the stall limit
+  (--walk-stall-limit) and its volume quarantined, and the scan goes on;
 - killing only the worker (SIGKILL) loses nothing: a new worker resumes and the items equal a
   clean scan's;
 - the restarts are bounded (cli/scan_supervisor.hpp): a worker that dies kMaxWorkerRestarts (64)
@@ -282,6 +284,44 @@ class Containment(unittest.TestCase):
             "/$OrphanFiles/OrphanFile-106 (inode 106)": (3456106496, "not-read")})
         self.assertEqual(query(case, "SELECT status FROM runs"), [("complete",)])
         print(f"hostile ext2 orphan: peak RSS {peak / MIB:.0f} MiB; limit {limit / MIB:.0f} MiB")
+
+    def test_stuck_walk_is_stopped_and_its_volume_quarantined(self):
+        # The ext2 image evidence_fuzz found whose root folder makes TSK loop without end, and a
+        # clean image beside it: the stuck walk is stopped after the stall limit, its volume is
+        # quarantined with a stall warning, and the scan goes on to the other evidence.
+        image = self.path("hostile_stall.ext2")
+        out = subprocess.run([sys.executable,
+                              os.path.join(SOURCE, "testdata", "make_hostile_ext2_stall.py"),
+                              image], capture_output=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        other = os.path.join(TESTDATA, "mbr.raw")
+        clean, case = self.path("clean"), self.path("stalled")
+        out = self.scan(clean, [other], ["--no-verify"])
+        self.assertIn(out.returncode, (0, 1), out.stderr)
+        out = subprocess.run([VIGIL, "scan", "-q", "--no-verify", "--walk-stall-limit", "2",
+                              "--case", case, image, other], capture_output=True, timeout=300)
+        err = out.stderr.decode(errors="replace")
+        self.assertEqual(out.returncode, 1, err)
+        self.assertIn("made no progress for 2 s", err)
+        stall = [w for w in warnings(case) if w[1] == "stall"]
+        self.assertEqual(len(stall), 1, warnings(case))
+        self.assertIn("the walk of this volume made no progress for 2 s", stall[0][2])
+        self.assertIn("--walk-stall-limit", stall[0][2])
+        vols = query(case, "SELECT idx FROM volumes WHERE provenance = ?", stall[0][0])
+        self.assertEqual(len(vols), 1, stall[0][0])
+        # Nothing of that volume was listed (its unallocated space may still be carved).
+        listed = "SELECT count(*) FROM items WHERE provenance LIKE ? AND provenance NOT LIKE ?"
+        self.assertEqual(query(case, listed, stall[0][0] + " > %", stall[0][0] + " > carve:%"),
+                         [(0,)])
+        actions = [a for (a,) in query(case, "SELECT action FROM audit")]
+        self.assertIn("walk-stalled", actions)
+        self.assertEqual(query(case, "SELECT status FROM runs"), [("complete-with-warnings",)])
+        (settings,), = query(case, "SELECT settings FROM runs")
+        self.assertEqual(json.loads(settings)["walk_stall_limit"], 2)
+        # The other evidence is recorded as in a scan of it alone.
+        a = rows_by_provenance(clean)
+        b = {p: r for p, r in rows_by_provenance(case).items() if p.startswith("mbr.raw")}
+        self.assertEqual(a, b)
 
     def test_memory_limit_is_in_the_run_settings_and_the_report(self):
         # The run record says which bound the scan ran under: --max-memory, and the worker's

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -112,6 +113,8 @@ struct ImageReadGuard {
 std::mutex g_read_guards_mutex;
 std::unordered_map<const TSK_IMG_INFO*, ImageReadGuard> g_read_guards;
 
+std::atomic<void (*)()> g_read_observer{nullptr};
+
 ssize_t counted_image_read(TSK_IMG_INFO* img, TSK_OFF_T off, char* buf, size_t len) {
   ssize_t (*read)(TSK_IMG_INFO*, TSK_OFF_T, char*, size_t) = nullptr;
   {
@@ -119,6 +122,7 @@ ssize_t counted_image_read(TSK_IMG_INFO* img, TSK_OFF_T off, char* buf, size_t l
     read = g_read_guards.at(img).read;
   }
   const ssize_t got = read(img, off, buf, len);
+  if (auto* observe = g_read_observer.load(std::memory_order_relaxed)) observe();
   if (len > 0 && got <= 0) {
     const std::lock_guard lock(g_read_guards_mutex);
     ++g_read_guards.at(img).failures;
@@ -834,5 +838,9 @@ Result<std::unique_ptr<Evidence>> open_tsk_evidence(EvidenceInfo info, const Ope
 }
 
 std::string tsk_version() { return tsk_version_get_str(); }
+
+void set_image_read_observer(void (*observer)()) {
+  g_read_observer.store(observer, std::memory_order_relaxed);
+}
 
 }  // namespace vigil::evidence

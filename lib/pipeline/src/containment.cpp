@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "vigil/evidence/evidence.hpp"
+
 namespace vigil::pipeline {
 namespace {
 
@@ -40,6 +42,8 @@ WatchSlot* slot_of(WatchTable* table) {
 }
 
 WatchTable* g_crash_table = nullptr;
+// The table of the worker's Containment, for note_progress (set once, before any thread reads).
+std::atomic<WatchTable*> g_progress_table{nullptr};
 
 // Async-signal-safe: a system call and lock-free atomics only.
 extern "C" void on_fault(int sig) {
@@ -68,6 +72,10 @@ Containment::Containment(WatchTable* table, const std::vector<std::string>& evid
     : table_(table), quarantine_(std::move(quarantine)) {
   for (const auto& p : evidence)
     evidence_.push_back(std::filesystem::absolute(p).lexically_normal().string());
+  if (table_ != nullptr) {
+    g_progress_table.store(table_, std::memory_order_release);
+    evidence::set_image_read_observer(&note_progress);
+  }
 }
 
 std::int64_t Containment::evidence_position(const std::string& absolute_path) const {
@@ -82,8 +90,8 @@ const std::string* Containment::quarantined_item(std::int64_t evidence, std::uin
   return it == quarantine_.items.end() ? nullptr : &it->second;
 }
 
-const std::string* Containment::quarantined_volume(std::int64_t evidence,
-                                                   std::uint64_t index) const {
+const std::pair<std::string, std::string>* Containment::quarantined_volume(
+    std::int64_t evidence, std::uint64_t index) const {
   if (evidence < 0) return nullptr;
   const auto it = quarantine_.volumes.find({static_cast<std::uint32_t>(evidence), index});
   return it == quarantine_.volumes.end() ? nullptr : &it->second;
@@ -101,6 +109,7 @@ void Containment::begin(Activity a, std::int64_t evidence, std::uint64_t index) 
   if (auto* s = slot_of(table_)) {
     s->evidence.store(static_cast<std::uint32_t>(evidence), std::memory_order_relaxed);
     s->index.store(index, std::memory_order_relaxed);
+    s->progress.fetch_add(1, std::memory_order_relaxed);
     // Release: the supervisor reads the slot only after the worker is dead, but a reader that
     // sees the activity must also see what it names.
     s->activity.store(static_cast<std::uint32_t>(a), std::memory_order_release);
@@ -111,6 +120,19 @@ void Containment::end() const {
   if (table_ == nullptr) return;
   if (auto* s = slot_of(table_))
     s->activity.store(static_cast<std::uint32_t>(Activity::kIdle), std::memory_order_release);
+}
+
+void Containment::tick() const {
+  if (table_ == nullptr) return;
+  if (auto* s = slot_of(table_)) s->progress.fetch_add(1, std::memory_order_relaxed);
+}
+
+void note_progress() {
+  // A thread that has no slot yet (one that never began an activity) takes none here: it has
+  // nothing in flight whose progress matters.
+  if (t_slot < 0) return;
+  if (auto* table = g_progress_table.load(std::memory_order_acquire))
+    table->slots[t_slot].progress.fetch_add(1, std::memory_order_relaxed);
 }
 
 void install_crash_handler(WatchTable* table) {

@@ -264,15 +264,16 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
     if (v.kind != evidence::VolumeKind::kFileSystem) continue;
     if (const auto* why =
             watch != nullptr ? watch->quarantined_volume(watch_evidence, v.index) : nullptr) {
-      walk_warnings.push_back({v.provenance.str(), "crash", *why});
+      walk_warnings.push_back({v.provenance.str(), why->first, why->second});
       continue;
     }
     const ActivityScope walking(watch, Activity::kWalk, watch_evidence,
                                 static_cast<std::uint64_t>(v.index));
     auto r = ev.walk(
         v.index,
-        [&entries](const evidence::Entry& e) {
+        [&entries, watch](const evidence::Entry& e) {
           entries.push_back(e);
+          if (watch != nullptr) watch->tick();
           return true;
         },
         [&walk_warnings](const evidence::Warning& w) {

@@ -200,6 +200,11 @@ std::vector<std::string> ewf_segments(const std::string& path);
 // just {path} if it has no numbered siblings.
 std::vector<std::string> find_split_segments(const std::string& path);
 
+// Called on the reading thread after each read that TSK makes of an image (the walk's reads
+// included), so that a supervisor can tell a walk that is slow from one stuck inside TSK
+// (lib/pipeline containment.hpp). Must be cheap and thread-safe; nullptr: none.
+void set_image_read_observer(void (*observer)());
+
 // Versions of the libraries behind this module, for the run record.
 std::string tsk_version();
 std::string libewf_version();

@@ -48,6 +48,10 @@ struct WatchSlot {
   std::atomic<std::uint32_t> activity{0};
   std::atomic<std::uint32_t> evidence{0};
   std::atomic<std::uint64_t> index{0};
+  // Bumped when an activity begins and, during a walk, for each entry listed and each read of
+  // the image: a walk whose count stands still for the stall limit is stuck (a parser looping
+  // on hostile bytes) and is ended by the supervisor.
+  std::atomic<std::uint64_t> progress{0};
 };
 
 // Lives in a MAP_SHARED anonymous mapping made by the supervisor before it forks: only
@@ -66,8 +70,10 @@ using WatchKey = std::pair<std::uint32_t, std::uint64_t>;
 
 // What earlier workers of this scan crashed on, handed to the next worker.
 struct Quarantine {
-  std::map<WatchKey, std::string> items;    // recorded as errors, never processed again
-  std::map<WatchKey, std::string> volumes;  // not walked again (a warning names the volume)
+  std::map<WatchKey, std::string> items;  // recorded as errors, never processed again
+  // Not walked again: a warning on the volume, its code (its walk's "crash", or "stall" for a
+  // walk stopped by the stall limit) and message.
+  std::map<WatchKey, std::pair<std::string, std::string>> volumes;
   // Items in flight together when a worker died and nothing told which of them was the cause:
   // the next worker processes them one at a time (ScanSettings::containment, scan.cpp).
   std::set<WatchKey> suspects;
@@ -84,8 +90,8 @@ class Containment {
   // The warning text for a quarantined item or volume, if it is one.
   [[nodiscard]] const std::string* quarantined_item(std::int64_t evidence,
                                                     std::uint64_t index) const;
-  [[nodiscard]] const std::string* quarantined_volume(std::int64_t evidence,
-                                                      std::uint64_t index) const;
+  [[nodiscard]] const std::pair<std::string, std::string>* quarantined_volume(
+      std::int64_t evidence, std::uint64_t index) const;
   // Walk indexes of this evidence's suspects, lowest first.
   [[nodiscard]] std::vector<std::uint64_t> suspects(std::int64_t evidence) const;
 
@@ -93,6 +99,8 @@ class Containment {
   // table's size publishes nothing, and its crash is found by elimination).
   void begin(Activity a, std::int64_t evidence, std::uint64_t index) const;
   void end() const;
+  // Notes progress of the calling thread's activity (WatchSlot::progress).
+  void tick() const;
 
  private:
   WatchTable* table_;
@@ -116,6 +124,11 @@ class ActivityScope {
  private:
   const Containment* c_;
 };
+
+// Notes progress for the calling thread of the worker's Containment (the one last constructed);
+// nothing outside a supervised scan. Given to evidence::set_image_read_observer, so that every
+// image read of a walk counts as its progress.
+void note_progress();
 
 // Installs, in the worker, a handler for the signals a fault raises on the faulting thread
 // (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS): it notes the thread's slot in the table and
