@@ -297,11 +297,25 @@ class TskEvidence final : public Evidence {
                  {}};
     const auto flags = static_cast<TSK_FS_DIR_WALK_FLAG_ENUM>(
         TSK_FS_DIR_WALK_FLAG_ALLOC | TSK_FS_DIR_WALK_FLAG_UNALLOC | TSK_FS_DIR_WALK_FLAG_RECURSE);
+    tsk_error_reset();
     const uint8_t rc = tsk_fs_dir_walk(fs, fs->root_inum, flags, &TskEvidence::walk_cb, &st);
     if (rc != 0 && !st.stopped) {
       // TSK stops the whole walk on some errors; what was listed stays listed, and the cause is
       // a warning on the volume rather than a fatal error for the evidence.
       on_warning(Warning{"file-system walk ended early: " + tsk_error_text(), st.vol->provenance});
+    } else if (tsk_error_get_errno() != 0) {
+      // A part of the walk failed and TSK went on without it, reporting success: a failed
+      // allocation (tsk_malloc under the worker's memory limit) in the search for orphan files,
+      // whose result is then missing. The error is left in TSK's error state; the volume's
+      // listing may be incomplete, and the warning says so.
+      const bool memory = tsk_error_get_errno() == TSK_ERR_AUX_MALLOC;
+      on_warning(
+          Warning{std::string("file-system walk incomplete: ") +
+                      (memory ? "TSK could not allocate memory" : "TSK recorded an error") +
+                      " and went on without that part (such as the search for orphan files), so "
+                      "entries of this volume may be missing from the listing: " +
+                      tsk_error_text(),
+                  st.vol->provenance});
     }
     tsk_error_reset();
     return {};

@@ -585,6 +585,24 @@ Document build_document(const ReportData& d, const MachineManifest& machine) {
     p.emplace_back(
         "Audit log",
         d.audit.chain_message + (d.audit.head_hash.empty() ? "" : "; head " + d.audit.head_hash));
+    // A volume whose walk ended early, was cut short (TSK went on without a part of it) or
+    // crashed: its listing may miss entries. These are the walk and crash warnings recorded on
+    // the volume itself (lib/pipeline scan.cpp).
+    std::string partial;
+    std::size_t partial_n = 0;
+    for (const auto& v : d.volumes) {
+      bool cut = false;
+      for (const auto& g : d.warning_groups) {
+        if (g.code != "walk" && g.code != "crash" && g.code != "stall") continue;
+        for (const auto& w : g.warnings) cut = cut || w.provenance == v.provenance;
+      }
+      if (!cut) continue;
+      partial += (partial_n++ == 0 ? "" : "; ") + shown(v.provenance);
+    }
+    p.emplace_back("Volumes listed incompletely",
+                   partial_n == 0 ? "none"
+                                  : "INCOMPLETE: " + std::to_string(partial_n) + " (" + partial +
+                                        "; see the walk and crash warnings below)");
     p.emplace_back("Items with status not-read",
                    std::to_string(s.items_not_read) + " (" + status_meaning("not-read") + ")");
     p.emplace_back("Items with status error", std::to_string(s.items_error));
