@@ -30,8 +30,10 @@ ticks=$(getconf CLK_TCK)
 pid=$!
 
 cpu_of() {
-    # Fields 14 and 15 of /proc/PID/stat (utime, stime); the name (field 2) has no spaces here.
-    awk -v t="$ticks" '{ printf "%d\n", ($14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo -1
+    # Fields 14 to 17 of /proc/PID/stat (utime, stime, and cutime, cstime: the children it has
+    # waited for, the jobs of -fork=N); the name (field 2) has no spaces here.
+    awk -v t="$ticks" '{ printf "%d\n", ($14 + $15 + $16 + $17) / t }' "/proc/$1/stat" \
+        2>/dev/null || echo -1
 }
 
 used=0

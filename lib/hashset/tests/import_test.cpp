@@ -295,6 +295,22 @@ TEST(Import, MalformedJsonFailsAndLeavesNoSet) {
     EXPECT_EQ(e.path().filename(), "bad.json");  // no temporary folder left behind
 }
 
+// nlohmann::json throws out_of_range, not parse_error, for a number beyond a double; it escaped
+// the hashlookup parser and ended the process (hashset_import_fuzz, 2026-11-27).
+TEST(Import, HashlookupNumberOutOfRangeIsMalformedJson) {
+  TempDir tmp;
+  const auto bad = tmp.write(
+      "big.json",
+      "{\"SHA-256\": \"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\", "
+      "\"FileSize\": 1E400}\n");
+  ImportOptions opt;
+  opt.format = Format::kHashlookup;
+  auto rep = import_set({bad}, tmp.path() / "set", opt);
+  ASSERT_FALSE(rep.ok());
+  EXPECT_NE(rep.error().message.find("malformed JSON"), std::string::npos) << rep.error().message;
+  EXPECT_FALSE(std::filesystem::exists(tmp.path() / "set"));
+}
+
 TEST(Import, RejectedLinesAreCountedWithLineNumbers) {
   TempDir tmp;
   const auto list = tmp.write("list.md5",
