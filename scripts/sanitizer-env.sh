@@ -26,7 +26,7 @@ vigil_san_logs="$(cd "$vigil_san_logs" && pwd)"
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1:print_summary=1:log_path=$vigil_san_logs/asan:log_exe_name=1"
 export LSAN_OPTIONS="suppressions=$vigil_san_root/tests/sanitizers/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:report_error_type=1:print_summary=1:log_path=$vigil_san_logs/ubsan:log_exe_name=1"
-export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$vigil_san_root/tests/sanitizers/tsan.supp:print_suppressions=0:log_path=$vigil_san_logs/tsan:log_exe_name=1"
+export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:history_size=7:suppressions=$vigil_san_root/tests/sanitizers/tsan.supp:print_suppressions=0:log_path=$vigil_san_logs/tsan:log_exe_name=1"
 
 # sanitizer_logs_check: prints every report in the log folder; fails when there is one.
 sanitizer_logs_check() {

@@ -2,8 +2,7 @@
 #include "hand_offs.hpp"
 
 #include <fmt/format.h>
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <fcntl.h>
@@ -557,15 +556,27 @@ void Dispatcher::ChildEmitter::flush() {
     // Isolated: a thread that waits here only helps with this batch, never with another
     // top-level item (whose per-thread read buffers are in use further up this stack).
     // The bodies run on TBB's workers, which ThreadSanitizer cannot see start and join
-    // (hand_offs.hpp).
+    // (hand_offs.hpp). A pipeline rather than parallel_for: parallel_for's task objects are
+    // header code, recycled between threads by libtbb's uninstrumented allocator, and
+    // ThreadSanitizer reported each reuse as a race inside TBB's headers; the pipeline's tasks
+    // live inside libtbb, and only our filter bodies (annotated) are instrumented.
     HandOffs hand;
+    std::size_t next = 0;
+    const std::size_t count = pending_.size();
+    const tbb::filter<void, void> filters =
+        tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
+                                            hand.serial([&](tbb::flow_control& fc) -> std::size_t {
+                                              if (next == count) {
+                                                fc.stop();
+                                                return 0;
+                                              }
+                                              return next++;
+                                            })) &
+        tbb::make_filter<std::size_t, void>(tbb::filter_mode::parallel,
+                                            hand.parallel([&](std::size_t i) { one(i); }));
+    const auto tokens = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
     hand.launch();
-    tbb::this_task_arena::isolate([&] {
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pending_.size(), 1),
-                        hand.parallel([&](const tbb::blocked_range<std::size_t>& r) {
-                          for (std::size_t i = r.begin(); i != r.end(); ++i) one(i);
-                        }));
-    });
+    tbb::this_task_arena::isolate([&] { tbb::parallel_pipeline(tokens, filters); });
     hand.joined();
   }
   // Each child, then its descendants (their parent indices made relative to this list).

@@ -89,20 +89,48 @@ class HandOffs {
     if (order != nullptr) VIGIL_HAPPENS_BEFORE(order);
     VIGIL_HAPPENS_BEFORE(&finished_);
   }
+  // A wrapped body. TBB copies it into its filter object inside parallel_pipeline, on the
+  // launching thread but after launch(): each copy states the launch again once it is made, so
+  // that a worker's first read of the copy (its captures) is ordered after the write.
   template <class Body>
-  auto wrap(const char* order, Body body) const {
-    return [this, order, body = std::move(body)](auto&& in) -> decltype(auto) {
-      using In = std::remove_cvref_t<decltype(in)>;
-      enter(order, token(static_cast<const In&>(in)));
-      if constexpr (std::is_void_v<decltype(body(std::forward<decltype(in)>(in)))>) {
-        body(std::forward<decltype(in)>(in));
-        leave(order, nullptr);
+  class Wrapped {
+   public:
+    Wrapped(const HandOffs* hand, const char* order, Body body)
+        : hand_(hand), order_(order), body_(std::move(body)) {}
+    Wrapped(const Wrapped& other) : hand_(other.hand_), order_(other.order_), body_(other.body_) {
+      hand_->launch();
+    }
+    Wrapped(Wrapped&& other) noexcept
+        : hand_(other.hand_), order_(other.order_), body_(std::move(other.body_)) {
+      hand_->launch();
+    }
+    Wrapped& operator=(const Wrapped&) = delete;
+    Wrapped& operator=(Wrapped&&) = delete;
+    ~Wrapped() = default;
+
+    template <class In>
+    decltype(auto) operator()(In&& in) const {
+      using Plain = std::remove_cvref_t<In>;
+      hand_->enter(order_, token(static_cast<const Plain&>(in)));
+      if constexpr (std::is_void_v<decltype(body_(std::forward<In>(in)))>) {
+        body_(std::forward<In>(in));
+        hand_->leave(order_, nullptr);
       } else {
-        auto out = body(std::forward<decltype(in)>(in));
-        leave(order, token(out));
+        auto out = body_(std::forward<In>(in));
+        hand_->leave(order_, token(out));
         return out;
       }
-    };
+    }
+
+   private:
+    const HandOffs* hand_;
+    const char* order_;
+    Body body_;
+  };
+
+  template <class Body>
+  auto wrap(const char* order, Body body) const {
+    return Wrapped<Body>(this, order, std::move(body));
   }
 
   // Only their addresses are used: ThreadSanitizer's synchronisation objects.
