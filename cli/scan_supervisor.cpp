@@ -234,7 +234,16 @@ Supervised supervise_scan(const SupervisorSettings& s) {
       record(s, "walk-stalled", details, nullptr);
       continue;
     }
-    if (WIFEXITED(status)) return {false, WEXITSTATUS(status), nullptr};
+    if (WIFEXITED(status)) {
+      // A fatal error the worker could not record (a media module that cannot be loaded ends it
+      // at the first item): the run is failed, not left "running".
+      if (WEXITSTATUS(status) == kExitFatal) {
+        if (auto store = case_store::CaseStore::open(s.case_dir, true))
+          (void)(*store)->fail_run_if_running(s.run_id, case_store::now_utc(),
+                                              "{\"worker_exit\":2}");
+      }
+      return {false, WEXITSTATUS(status), nullptr};
+    }
     const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     if (g_stop_forwarded.load()) {
       // A second Ctrl-C killed the worker: the run is interrupted, what was committed stays.

@@ -341,6 +341,27 @@ class BadCase(unittest.TestCase):
                 self.assertEqual(out.returncode, 2)
                 self.assertIn(b"in use by another vigil process", out.stderr)
 
+    def test_media_module_that_cannot_be_loaded(self):
+        # The worker loads the module beside its walk; one that cannot be loaded ends the scan
+        # with one message and exit 2, and the run is recorded as failed, in process or not.
+        for args in ((), ("--in-process",)):
+            with tempfile.TemporaryDirectory() as case:
+                env = dict(os.environ, VIGIL_MEDIA_MODULE=os.path.join(case, "missing.so"))
+                out = e2e.run([VIGIL, "scan", "--quiet", "--case", case, *args,
+                               td("exfat.raw")], env=env)
+                err = out.stderr.decode(errors="replace")
+                self.assertEqual(out.returncode, 2, err)
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+                self.assertIn("cannot load the media module", err)
+                db = sqlite3.connect(os.path.join(case, "case.sqlite"))
+                runs = db.execute("SELECT status FROM runs").fetchall()
+                failed = db.execute(
+                    "SELECT count(*) FROM audit WHERE action='scan-failed'").fetchone()[0]
+                db.close()
+                if not args:
+                    self.assertEqual(runs, [("failed",)])
+                    self.assertEqual(failed, 1)
+
 
 def write_bmp(path, width, height):
     """A synthetic 24-bit BMP (BITMAPINFOHEADER, bottom-up): diagonal bands and a gradient."""

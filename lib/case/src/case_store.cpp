@@ -350,6 +350,25 @@ Result<void> CaseStore::end_run(std::int64_t run_id, const std::string& status,
   return s.run("cannot close the run record");
 }
 
+Result<bool> CaseStore::fail_run_if_running(std::int64_t run_id, const std::string& now_utc,
+                                             const std::string& details_json) {
+  // The status and its audit row land together.
+  if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();
+  Stmt s(db_,
+         "UPDATE runs SET status='failed', finished_utc=?1, summary='{}' WHERE id=?2 AND "
+         "status='running'");
+  s.bind_text(1, now_utc).bind(2, run_id);
+  auto r = s.run("cannot close the run record");
+  const bool was_open = r && sqlite3_changes(db_) > 0;
+  if (r && was_open) r = audit(run_id, now_utc, "scan-failed", details_json);
+  if (!r) {
+    (void)exec("ROLLBACK");
+    return r.error();
+  }
+  if (auto c = exec("COMMIT"); !c) return c.error();
+  return was_open;
+}
+
 Result<std::vector<std::int64_t>> CaseStore::close_unfinished_runs(const std::string& now_utc) {
   std::vector<std::pair<std::int64_t, std::string>> stale;
   {

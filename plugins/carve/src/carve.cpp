@@ -146,15 +146,33 @@ std::string where(Format f, std::uint64_t offset, std::uint64_t length) {
 // all printable text: such a block is where another file's bytes begin.
 bool foreign_block(const std::uint8_t* b, std::size_t len) {
   if (len == 0) return false;
+  // Checked 64 bytes at a time with no branch inside, so that the compiler vectorises it: the
+  // gap search asks this of every aligned block in up to max_gap of text (most of its time when
+  // it was a byte loop with an early exit).
+  constexpr std::size_t kStep = 64;
+  const std::uint8_t first = b[0];
   bool same = true;
   bool text = true;
-  for (std::size_t i = 0; i < len; ++i) {
-    same = same && b[i] == b[0];
-    const std::uint8_t c = b[i];
-    text = text && ((c >= 0x20 && c < 0x7F) || c == '\n' || c == '\r' || c == '\t');
+  std::size_t i = 0;
+  const auto check = [&](std::size_t from, std::size_t to) {
+    std::uint8_t differs = 0;
+    std::uint8_t binary = 0;
+    for (std::size_t k = from; k < to; ++k) {
+      const std::uint8_t c = b[k];
+      differs |= static_cast<std::uint8_t>(c ^ first);
+      const bool printable = static_cast<std::uint8_t>(c - 0x20) < 0x5F;
+      const bool space = c == '\n' || c == '\r' || c == '\t';
+      binary |= static_cast<std::uint8_t>(!(printable || space));
+    }
+    same = same && differs == 0;
+    text = text && binary == 0;
+  };
+  for (; i + kStep <= len; i += kStep) {
+    check(i, i + kStep);
     if (!same && !text) return false;
   }
-  return true;
+  check(i, len);
+  return same || text;
 }
 
 // A segment that may stand between the scans of a progressive JPEG (T.81 B.2.4, B.2.3), checked

@@ -156,6 +156,11 @@ class CaseStore {
   Result<std::int64_t> begin_run(const RunRecord& run);
   Result<void> end_run(std::int64_t run_id, const std::string& status,
                        const std::string& finished_utc, const std::string& summary_json);
+  // Ends the run as "failed" when it is still marked "running" (a worker process that exited
+  // with a fatal error before it could record its end), with an audit row "scan-failed" holding
+  // details_json. Returns whether the run was still open.
+  Result<bool> fail_run_if_running(std::int64_t run_id, const std::string& now_utc,
+                                   const std::string& details_json);
   // Closes every run still marked "running": status "interrupted", finished_utc left empty (it
   // never finished), summary {"found_unfinished_utc": now_utc}, and an audit row
   // "run-found-unfinished" for each. Only true when no live process writes a run, so the caller
