@@ -193,7 +193,10 @@ Supervised supervise_scan(const SupervisorSettings& s) {
         // stacks), not the address space that TBB and glibc reserve but never touch (which
         // RLIMIT_AS would count): past it malloc fails, new throws, and the item or walk that
         // asked ends with an error or is quarantined.
-        const rlimit lim{s.memory_limit, s.memory_limit};
+        const std::uint64_t data = s.memory_limit > 2 * kWorkerCodeReserve
+                                       ? s.memory_limit - kWorkerCodeReserve
+                                       : s.memory_limit;
+        const rlimit lim{data, data};
         (void)::setrlimit(RLIMIT_DATA, &lim);
       }
       pipeline::install_crash_handler(table);

@@ -20,6 +20,11 @@ namespace vigil::cli {
 // of items in flight. Measured figures: docs/ARCHITECTURE.md.
 inline constexpr std::uint64_t kWorkerOverheadFixed = 512ULL << 20;
 inline constexpr std::uint64_t kWorkerOverheadPerThread = 64ULL << 20;
+// Of that overhead, this much is kept out of the worker's RLIMIT_DATA for the pages of code it
+// maps (the program's, and the media module's 250 libraries, which each worker loads itself):
+// resident memory counts them and RLIMIT_DATA does not, so the worker's peak resident memory
+// stays under the limit.
+inline constexpr std::uint64_t kWorkerCodeReserve = 64ULL << 20;
 
 // A worker that died this many times ends the scan (exit 2): a loop of crashes must end.
 inline constexpr int kMaxWorkerRestarts = 64;
@@ -30,7 +35,9 @@ struct SupervisorSettings {
   std::string case_dir;
   std::vector<std::string> evidence;  // as given on the command line
   std::int64_t run_id = 0;
-  std::uint64_t memory_limit = 0;  // RLIMIT_DATA of the worker; 0: none
+  // The worker's memory limit (its peak resident memory); 0: none. Its RLIMIT_DATA is this less
+  // kWorkerCodeReserve.
+  std::uint64_t memory_limit = 0;
   // A volume's walk that lists no entry and reads nothing of the image for this long is stuck
   // inside a parser (TSK looping on a hostile inode): the worker is stopped and the volume
   // quarantined. 0: no limit.

@@ -137,7 +137,9 @@ run_all() {  # run_all IMAGE PLANTED TAG
   local tools="vigil photorec foremost_q foremost"
   # The whole scan (file system walk, carving of unallocated space, digests, perceptual hashes,
   # the case store), when this vigil carves: recall from the MD5s in its case store.
-  if [ -x "$vigil" ] && "$vigil" scan --help 2>&1 | grep -q -- "--no-carve"; then
+  # (The help is read whole before grep: with pipefail, grep -q's early exit made the pipeline
+  # fail now and then, when vigil was still writing, and the scan rows went missing.)
+  if [ -x "$vigil" ] && grep -q -- "--no-carve" <<<"$("$vigil" scan --help 2>&1)"; then
     timed "scan_$tag" "$vigil" scan --case "$work/case_$tag" -q "$image"
     mkdir -p "$work/scan_$tag"
     sqlite3 "$work/case_$tag/case.sqlite" "select md5 from items where md5 is not null" |
