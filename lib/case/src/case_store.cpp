@@ -351,7 +351,7 @@ Result<void> CaseStore::end_run(std::int64_t run_id, const std::string& status,
 }
 
 Result<bool> CaseStore::fail_run_if_running(std::int64_t run_id, const std::string& now_utc,
-                                             const std::string& details_json) {
+                                            const std::string& details_json) {
   // The status and its audit row land together.
   if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();
   Stmt s(db_,
