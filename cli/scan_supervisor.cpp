@@ -1,10 +1,12 @@
 #include "scan_supervisor.hpp"
 
 #include <fmt/format.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,6 +112,15 @@ std::optional<pipeline::WatchKey> wait_for_worker(pid_t pid, const pipeline::Wat
   std::array<Clock::time_point, pipeline::WatchTable::kSlots> since;
   since.fill(Clock::now());
   std::optional<pipeline::WatchKey> stalled;
+  // Between two checks of the table the wait sleeps on a pidfd, which becomes readable when the
+  // worker ends: the scan ends when its worker does, not up to 100 ms later. (Without pidfds,
+  // Linux before 5.3, a plain sleep.)
+  struct PidFd {
+    int fd;
+    ~PidFd() {
+      if (fd >= 0) ::close(fd);
+    }
+  } const pidfd{stall_seconds > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)) : -1};
   for (;;) {
     const pid_t r = ::waitpid(pid, &status, stall_seconds > 0 && !stalled ? WNOHANG : 0);
     if (r == pid) return stalled;
@@ -132,7 +143,13 @@ std::optional<pipeline::WatchKey> wait_for_worker(pid_t pid, const pipeline::Wat
         ::kill(pid, SIGKILL);
       }
     }
-    if (!stalled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (stalled) continue;
+    if (pidfd.fd >= 0) {
+      pollfd ended{pidfd.fd, POLLIN, 0};
+      (void)::poll(&ended, 1, 100);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
 }
 
