@@ -34,6 +34,7 @@ cmake --build "$build" --target vigil_carve_bench >/dev/null
 
 rm -rf "$work"
 mkdir -p "$work/pics"
+work=$(cd "$work" && pwd)  # absolute: PhotoRec runs inside it (below)
 img=$work/disk.img
 mib=$((1024 * 1024))
 
@@ -130,7 +131,8 @@ run_all() {  # run_all IMAGE PLANTED TAG
   cat "$image" >/dev/null  # the page cache holds the image for every tool alike
   mkdir -p "$work/vigil_$tag" "$work/photorec_$tag"
   timed "vigil_$tag" "$bench" image "$image" "$work/vigil_$tag" 2
-  timed "photorec_$tag" photorec /log /d "$work/photorec_$tag/out" /cmd "$image" \
+  # (in the work folder: /log writes photorec.log into the current folder)
+  timed "photorec_$tag" env -C "$work" photorec /log /d "$work/photorec_$tag/out" /cmd "$image" \
     wholespace,fileopt,everything,enable,search
   timed "foremost_q_$tag" foremost -q -t jpg,png,gif,bmp -i "$image" -o "$work/foremost_q_$tag"
   timed "foremost_$tag" foremost -t jpg,png,gif,bmp -i "$image" -o "$work/foremost_$tag"
