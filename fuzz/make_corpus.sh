@@ -18,7 +18,7 @@ done
 export TZ=UTC LC_ALL=C
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-targets="sniff_fuzz phash_header_fuzz phash_decode_fuzz hashset_import_fuzz hashset_vics_fuzz evidence_fuzz"
+targets="sniff_fuzz phash_header_fuzz phash_decode_fuzz hashset_import_fuzz hashset_vics_fuzz evidence_fuzz video_fuzz"
 for t in $targets; do rm -rf "${out:?}/$t" && mkdir -p "$out/$t"; done
 
 # Pictures: one small synthetic picture per format the decoders read.
@@ -89,4 +89,38 @@ printf 'label: dos\nstart=1, size=4000, type=6\n' | sfdisk -q "$work/mbr.img" >/
   { echo "sfdisk failed (Debian package fdisk)" >&2; exit 1; }
 head -c 512 "$work/mbr.img" >"$out/evidence_fuzz/mbr_fat16.img"
 head -c $((65536 - 512)) "$out/evidence_fuzz/fat16.img" >>"$out/evidence_fuzz/mbr_fat16.img"
+
+# Videos: two small AVI files (RIFF AVI, written here): 16 x 16 uncompressed frames, and the seed
+# JPEG above as Motion JPEG frames, three frames each.
+"$testpix" one "$work/frame.jpg" --seed 7 --size 24x16 --scene geometric
+python3 - "$work/frame.jpg" "$out/video_fuzz" <<'PY'
+import struct, sys
+jpeg, out = open(sys.argv[1], "rb").read(), sys.argv[2]
+def chunk(fourcc, data):
+    return fourcc + struct.pack("<I", len(data)) + data + (b"\0" if len(data) % 2 else b"")
+def riff_list(kind, fourcc, body):
+    return kind + struct.pack("<I", len(body) + 4) + fourcc + body
+def avi(path, w, h, handler, compression, frames, tag):
+    size = max(len(f) for f in frames)
+    avih = struct.pack("<IIIIIIIIII4I", 100000, size * 10, 0, 0x10, len(frames), 0, 1, size, w, h,
+                       0, 0, 0, 0)
+    strh = struct.pack("<4s4sIHHIIIIIIIIhhhh", b"vids", handler, 0, 0, 0, 0, 1, 10, 0,
+                       len(frames), size, 0xFFFFFFFF, 0, 0, 0, w, h)
+    strf = struct.pack("<IiiHH4sIiiII", 40, w, h, 1, 24, compression, w * h * 3, 0, 0, 0, 0)
+    hdrl = riff_list(b"LIST", b"hdrl", chunk(b"avih", avih) +
+                     riff_list(b"LIST", b"strl", chunk(b"strh", strh) + chunk(b"strf", strf)))
+    movi, index, offset = b"", b"", 4
+    for f in frames:
+        index += struct.pack("<4sIII", tag, 0x10, offset, len(f))
+        c = chunk(tag, f)
+        offset += len(c)
+        movi += c
+    body = hdrl + riff_list(b"LIST", b"movi", movi) + chunk(b"idx1", index)
+    with open(path, "wb") as f:
+        f.write(riff_list(b"RIFF", b"AVI ", body))
+grey = [bytes((v * 40 + x * 8) % 256 for _ in range(16) for x in range(16) for _ in range(3))
+        for v in range(3)]
+avi(out + "/dib.avi", 16, 16, b"DIB ", b"\0\0\0\0", grey, b"00db")
+avi(out + "/mjpg.avi", 24, 16, b"MJPG", b"MJPG", [jpeg] * 3, b"00dc")
+PY
 du -sh "$out"

@@ -23,7 +23,7 @@ vigil_san_logs="$(cd "$vigil_san_logs" && pwd)"
 # abort_on_error: SIGABRT rather than exit status 1 (ASan's and UBSan's default), which vigil
 # itself uses for "finished with warnings";
 # detect_leaks: LeakSanitizer at exit; check_initialization_order: static-init order bugs.
-export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1:print_summary=1:log_path=$vigil_san_logs/asan:log_exe_name=1"
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1:print_summary=1:suppressions=$vigil_san_root/tests/sanitizers/asan.supp:log_path=$vigil_san_logs/asan:log_exe_name=1"
 export LSAN_OPTIONS="suppressions=$vigil_san_root/tests/sanitizers/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:report_error_type=1:print_summary=1:log_path=$vigil_san_logs/ubsan:log_exe_name=1"
 export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:history_size=7:suppressions=$vigil_san_root/tests/sanitizers/tsan.supp:print_suppressions=0:log_path=$vigil_san_logs/tsan:log_exe_name=1"
