@@ -92,8 +92,7 @@ head -c $((65536 - 512)) "$out/evidence_fuzz/fat16.img" >>"$out/evidence_fuzz/mb
 
 # Videos: two small AVI files (RIFF AVI, written here): 16 x 16 uncompressed frames, and the seed
 # JPEG above as Motion JPEG frames, three frames each.
-"$testpix" one "$work/frame.jpg" --seed 7 --size 24x16 --scene geometric
-python3 - "$work/frame.jpg" "$out/video_fuzz" <<'PY'
+python3 - "$work/seed.jpg" "$out/video_fuzz" <<'PY'
 import struct, sys
 jpeg, out = open(sys.argv[1], "rb").read(), sys.argv[2]
 def chunk(fourcc, data):
