@@ -134,6 +134,27 @@ class Video(unittest.TestCase):
             if name == "original.avi":
                 self.assertEqual(dist, 0)
 
+    def test_video_module_loads_only_for_a_video(self):
+        # Keyframe hashing is in a module of its own (libvigil_video.so), loaded when a scan meets
+        # its first video: a scan without video never loads it; one with a video and no module
+        # to load ends with one message and exit 2, as a missing media module does.
+        d = os.path.join(self.tmp.name, "lazy")
+        os.makedirs(os.path.join(d, "novideo"))
+        os.makedirs(os.path.join(d, "video"))
+        with open(os.path.join(d, "novideo", "notes.txt"), "w") as f:
+            f.write("no video here\n")
+        write_avi(os.path.join(d, "video", "v.avi"), [4] * 10)
+        env = dict(os.environ, VIGIL_VIDEO_MODULE=os.path.join(d, "missing.so"))
+        for folder, status in (("novideo", 0), ("video", 2)):
+            out = subprocess.run([VIGIL, "scan", "--quiet", "--case",
+                                  os.path.join(d, "case-" + folder), os.path.join(d, folder)],
+                                 capture_output=True, env=env)
+            err = out.stderr.decode(errors="replace")
+            self.assertEqual(out.returncode, status, err)
+            if status == 2:
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+                self.assertIn("cannot load the video module", err)
+
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v"])

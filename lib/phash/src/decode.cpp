@@ -1,19 +1,19 @@
-// Decoding from memory behind a header check; see decode.hpp. OpenCV and giflib are called only
-// here and their failures become vigil::Error values on the spot.
+// Decoding from memory behind a header check; see decode.hpp. giflib is called here, the other
+// formats' libraries in codec_*.cpp (codecs.hpp); their failures become vigil::Error values on the
+// spot.
 #include "vigil/phash/decode.hpp"
 
 #include <gif_lib.h>
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include <algorithm>
-#include <climits>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "codecs.hpp"
 #include "vigil/core/byte_reader.hpp"
 
 #if defined(VIGIL_HAVE_LIBHEIF)
@@ -156,20 +156,6 @@ bool jpeg_has_end_marker(std::span<const std::uint8_t> bytes) {
   return false;
 }
 
-// The imread flag for a DCT-domain reduced JPEG decode.
-int reduced_flag(int reduction) {
-  switch (reduction) {
-    case 2:
-      return cv::IMREAD_REDUCED_COLOR_2;
-    case 4:
-      return cv::IMREAD_REDUCED_COLOR_4;
-    case 8:
-      return cv::IMREAD_REDUCED_COLOR_8;
-    default:
-      return cv::IMREAD_COLOR;
-  }
-}
-
 int fast_triage_reduction(const ImageHeader& header) {
   if (header.format != ImageFormat::kJpeg) return 1;
   const std::uint32_t short_side = std::min(header.width, header.height);
@@ -178,25 +164,25 @@ int fast_triage_reduction(const ImageHeader& header) {
   return 1;
 }
 
-Result<cv::Mat> decode_opencv(std::span<const std::uint8_t> bytes, ImageFormat format,
-                              int reduction) {
-  if (bytes.size() > static_cast<std::size_t>(INT_MAX))
-    return make_error(ErrorCode::kLimit, "picture file above 2 GiB");
-  try {
-    // imdecode only reads the buffer; the Mat header needs a non-const pointer.
-    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U,
-                         const_cast<std::uint8_t*>(bytes.data()));
-    cv::Mat out = cv::imdecode(buffer, reduced_flag(reduction) | cv::IMREAD_IGNORE_ORIENTATION);
-    if (out.empty())
-      return make_error(ErrorCode::kCorrupt,
-                        std::string(image_format_name(format)) + ": decoder failed");
-    if (out.type() != CV_8UC3)
-      return make_error(ErrorCode::kInternal, "decoder returned an unexpected pixel type");
-    if (!out.isContinuous()) out = out.clone();
-    return out;
-  } catch (const cv::Exception& e) {
-    return make_error(ErrorCode::kCorrupt,
-                      std::string(image_format_name(format)) + ": decoder failed: " + e.what());
+Result<cv::Mat> decode_pixels(std::span<const std::uint8_t> bytes, ImageFormat format,
+                              int reduction, const DecodeLimits& limits,
+                              detail::DecoderNotes& notes) {
+  switch (format) {
+    case ImageFormat::kJpeg:
+      return detail::decode_jpeg(bytes, reduction, limits, notes);
+    case ImageFormat::kPng:
+      return detail::decode_png(bytes, limits, notes);
+    case ImageFormat::kGif:
+      return decode_gif_first_frame(bytes, limits);
+    case ImageFormat::kBmp:
+      return detail::decode_bmp(bytes, limits, notes);
+    case ImageFormat::kTiff:
+      return detail::decode_tiff(bytes, limits, notes);
+    case ImageFormat::kWebp:
+      return detail::decode_webp(bytes, limits, notes);
+    default:
+      return make_error(ErrorCode::kUnsupported,
+                        std::string(image_format_name(format)) + ": no decoder for this format");
   }
 }
 
@@ -223,11 +209,14 @@ Result<DecodedImage> decode_image(std::span<const std::uint8_t> bytes, const Dec
                         "jpeg: no end-of-image marker after the scan data (file cut short)");
     image.truncated = true;
   }
-  auto pixels = header->format == ImageFormat::kGif
-                    ? decode_gif_first_frame(bytes, limits)
-                    : decode_opencv(bytes, header->format, image.reduction);
+  detail::DecoderNotes notes;
+  auto pixels = decode_pixels(bytes, header->format, image.reduction, limits, notes);
   if (!pixels.ok()) return pixels.error();
   image.bgr = std::move(pixels).value();
+  if (image.bgr.type() != CV_8UC3 || !image.bgr.isContinuous())
+    return make_error(ErrorCode::kInternal, "decoder returned an unexpected pixel layout");
+  image.decoder_warnings = notes.count;
+  image.first_decoder_warning = std::move(notes.first);
   const std::uint64_t decoded = std::uint64_t(image.bgr.cols) * std::uint64_t(image.bgr.rows);
   if (decoded > limits.max_pixels) return limit_error(decoded, limits);
   return image;

@@ -21,6 +21,8 @@ Result<PictureHashes> PictureHasher::hash(std::span<const std::uint8_t> bytes) {
   out.width = image->width();
   out.height = image->height();
   out.truncated = image->truncated;
+  out.decoder_warnings = image->decoder_warnings;
+  out.first_decoder_warning = image->first_decoder_warning;
   auto pdq = pdq_from_image(*image, pdq_);
   if (!pdq.ok()) return pdq.error();
   out.pdq = std::move(pdq).value();

@@ -4,10 +4,12 @@
 #include <oneapi/tbb/enumerable_thread_specific.h>
 
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
 
+#include "video_module.hpp"
 #include "vigil/core/text.hpp"
 #include "vigil/phash/match.hpp"
 #include "vigil/phash/picture_hasher.hpp"
@@ -256,7 +258,14 @@ Analyser make_media_analyser_impl(const AnalysisSettings& settings,
           phash::VideoOptions vo;
           vo.pipeline = settings.pdq_pipeline;
           vo.max_frame_pixels = settings.max_pixels;
-          auto v = phash::hash_video_keyframes(view.bytes, vo);
+          // The video module loads with the first video (video_module.hpp). One that cannot
+          // be loaded is an installation fault, as the media module's is (media_loader.cpp).
+          const auto& video = load_video_module();
+          if (!video) {
+            std::cerr << "vigil: " << video.error().message << "\n";
+            std::_Exit(2);
+          }
+          auto v = (*video)->hash_keyframes(view.bytes, vo);
           if (!v) {
             o.warnings.push_back(
                 {v.error().code == ErrorCode::kLimit ? "limit" : "decode", v.error().message});
@@ -287,6 +296,15 @@ Analyser make_media_analyser_impl(const AnalysisSettings& settings,
             o.warnings.push_back(
                 {h.error().code == ErrorCode::kLimit ? "limit" : "decode", h.error().message});
           } else {
+            // A decoder that went past data errors made up the pixels it could not read: the
+            // hash stands, and the warning says what it is of.
+            if (h->decoder_warnings > 0)
+              o.warnings.push_back(
+                  {"decode",
+                   fmt::format("{}: the decoder went past {} data error{} (first: {}); "
+                               "hashed as decoded",
+                               phash::image_format_name(h->header.format), h->decoder_warnings,
+                               h->decoder_warnings == 1 ? "" : "s", h->first_decoder_warning)});
             // A picture under 5 px a side has no PDQ: recorded with an empty hash and quality 0,
             // and said in a warning so the report's limitations count it.
             if (h->pdq.too_small)

@@ -1,5 +1,4 @@
 // The media module's entry point and its small services that need OpenCV.
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -28,10 +27,7 @@ Result<std::string> blurred_thumbnail(std::span<const std::uint8_t> bytes, int m
   cv::Mat blurred;
   const double sigma = std::max(2.0, max_side / 16.0);
   cv::GaussianBlur(small, blurred, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
-  std::vector<std::uint8_t> png;
-  if (!cv::imencode(".png", blurred, png, {cv::IMWRITE_PNG_COMPRESSION, 9}))
-    return make_error(ErrorCode::kInternal, "cannot encode the thumbnail");
-  return std::string(png.begin(), png.end());
+  return phash::encode_grey_png(blurred);
 }
 
 }  // namespace vigil::pipeline

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "vigil/core/result.hpp"
@@ -35,7 +36,11 @@ struct PictureHashes {
   int width = 0;       // decoded size (smaller than declared after a fast-triage decode)
   int height = 0;
   bool truncated = false;  // a JPEG cut short, hashed because limits.accept_truncated_jpeg
-  PdqResult pdq;           // pdq.too_small for pictures under 5 px a side
+  // Data errors the decoder went past (DecodedImage::decoder_warnings): the hash is of the pixels
+  // it made of them.
+  int decoder_warnings = 0;
+  std::string first_decoder_warning;
+  PdqResult pdq;                     // pdq.too_small for pictures under 5 px a side
   std::optional<OpenCvPhash> phash;  // when asked for
 };
 
