@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <future>
 #include <iostream>
 #include <tuple>
 
@@ -148,13 +147,11 @@ int scan_into_case_dir(const ScanOptions& opt) {
         *bytes;
   }
 
-  // The media module (0.15-0.25 s of one core to load its 250 libraries) loads on a thread while
-  // the scan goes on. In process, from here: while the case and the lists are opened and the
-  // evidence walked. Supervised, in the worker, while it opens and walks the evidence: the
-  // supervisor never loads it, because it must not fork() while a thread loads, and waiting for
-  // the module before the fork put its load on every scan's critical path.
-  std::shared_future<Result<const pipeline::MediaModule*>> media;
-  if (opt.in_process) media = pipeline::start_loading_media_module();
+  // The media module (about 0.02 s of one core to load its libraries) loads on a thread beside
+  // the walk: scan_evidence begins it, in the worker (the supervisor never loads it: it must not
+  // fork() while a thread loads, and waiting for the module before the fork put its load on every
+  // scan's critical path).
+  settings.begin_media_load = true;
   auto store = case_store::CaseStore::open(opt.case_dir, true);
   if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);
   // Held until this command ends, by its worker processes too (scan_supervisor.hpp).
@@ -239,13 +236,12 @@ int scan_into_case_dir(const ScanOptions& opt) {
     if (!sup.worker) return sup.exit_status;
     // A module that cannot be loaded ends the worker at the first item to analyse (one message,
     // exit 2); the supervisor then records the run as failed.
-    media = pipeline::start_loading_media_module();
     store = case_store::CaseStore::open(opt.case_dir, true);
     if (!store) return fatal("case " + opt.case_dir + ": " + store.error().message);
     settings.containment = sup.containment;
   }
 
-  const std::vector<pipeline::Analyser> analysers{pipeline::media_analyser(media, analysis, sets)};
+  const std::vector<pipeline::Analyser> analysers{pipeline::media_analyser(analysis, sets)};
   pipeline::ScanStats total;
   Progress progress(opt.quiet);
   trap_stop_signals();

@@ -305,7 +305,9 @@ Supervised supervise_scan(const SupervisorSettings& s) {
       culprit = busy.front();
     }
     std::string details;
-    if (is_fault(sig) && culprit) {
+    // Nothing of carving is quarantined: a crash on a carving thread is retried like one on no
+    // item (carved pictures have no walk index).
+    if (is_fault(sig) && culprit && culprit->first != pipeline::Activity::kCarve) {
       const auto& [a, key] = *culprit;
       if (a == pipeline::Activity::kWalk)
         quarantine.volumes[key] = {"crash", what(a) + tail};

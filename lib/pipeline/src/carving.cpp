@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "carve/carve.hpp"
@@ -106,22 +107,12 @@ struct Window {
   std::uint64_t read_len = 0;
 };
 
-// A deleted file-system entry: a carve that is exactly its content (the same first byte in the
-// media, the same length and bytes) is that file found again.
-struct DeletedFile {
-  const evidence::Entry* entry = nullptr;
-  std::uint64_t size = 0;
-};
-// By the media offset of the entry's first content byte.
-using DeletedIndex = std::unordered_map<std::uint64_t, std::vector<DeletedFile>>;
-
 // A carved picture after processing: the task the writer stores.
 struct CarvedItem {
-  std::uint64_t start = 0;  // stream offset of its first byte
-  std::uint64_t end = 0;    // stream offset after its first fragment's last byte
+  std::uint64_t start = 0;      // stream offset of its first byte
+  std::uint64_t end = 0;        // stream offset after its first fragment's last byte
+  std::vector<ByteRange> runs;  // where its bytes lie in the media
   ItemTask task;
-  // Set when the picture is a listed deleted file's content: counted, not stored (nor decoded).
-  const DeletedFile* content_of = nullptr;
 };
 
 struct Unit {
@@ -131,6 +122,7 @@ struct Unit {
   std::uint64_t bytes = 0;  // bytes searched
   std::size_t job = 0;
   bool skipped = false;  // the job's time limit was reached before the unit ran
+  bool done = false;     // carved ahead, while the walk ran (CarveRun)
 };
 
 struct CarveWorker {
@@ -180,15 +172,8 @@ class Collector final : public carve::Sink {
   // their end is kept as partial, never carved again.
   Collector(const CarveInputs& in, const Region& region, const Window& w,
             std::vector<CarvedItem>& out, std::vector<case_store::WarningRecord>& warnings,
-            const DeletedIndex& deleted, evidence::Evidence& ev, bool final = false)
-      : in_(in),
-        region_(region),
-        w_(w),
-        out_(out),
-        warnings_(warnings),
-        deleted_(deleted),
-        ev_(ev),
-        final_(final) {}
+            bool final = false)
+      : in_(in), region_(region), w_(w), out_(out), warnings_(warnings), final_(final) {}
 
   bool carved(const carve::Carved& c) override {
     auto frags = fragments_of(c);
@@ -203,10 +188,6 @@ class Collector final : public carve::Sink {
         return false;
       }
       out_.push_back(make_item(c, frags, "cut at the memory budget (--max-memory)"));
-      return true;
-    }
-    if (auto same = deleted_content(c, frags)) {
-      out_.push_back(std::move(*same));
       return true;
     }
     out_.push_back(make_item(c, frags));
@@ -230,8 +211,6 @@ class Collector final : public carve::Sink {
  private:
   CarvedItem make_item(const carve::Carved& c, const std::vector<ByteRange>& frags,
                        std::string_view cut = {});
-  std::optional<CarvedItem> deleted_content(const carve::Carved& c,
-                                            const std::vector<ByteRange>& frags) const;
 
   const CarveInputs& in_;
   const Region& region_;
@@ -239,52 +218,15 @@ class Collector final : public carve::Sink {
   std::vector<CarvedItem>& out_;
   std::vector<case_store::WarningRecord>& warnings_;
   std::optional<std::uint64_t> redo_;
-  const DeletedIndex& deleted_;
-  evidence::Evidence& ev_;  // this worker's handle (a deleted file's bytes)
   bool final_ = false;
 };
-
-// A deleted file listed from its surviving entry has its bytes in unallocated clusters, so
-// carving finds it again. The carve that starts at the entry's first content byte with the same
-// length and the same bytes (so the same digests) is that file: not a second item (the examiner
-// would see one picture twice), decided before any decoding. A carve that differs in any way
-// (longer, shorter, other bytes, two fragments) is kept. The bytes are compared, not the stored
-// digests: a plan's carve unit has no entries in its store, and must decide as a scan does.
-std::optional<CarvedItem> Collector::deleted_content(const carve::Carved& c,
-                                                     const std::vector<ByteRange>& frags) const {
-  if (deleted_.empty() || frags.size() != 1) return std::nullopt;
-  std::vector<ByteRange> runs;
-  region_.place(frags.front().offset, frags.front().length, runs);
-  if (runs.size() != 1) return std::nullopt;
-  const auto it = deleted_.find(runs.front().offset);
-  if (it == deleted_.end()) return std::nullopt;
-  for (const auto& d : it->second) {
-    if (d.size != c.bytes.size()) continue;
-    auto reader = ev_.open_reader(*d.entry);
-    if (!reader) continue;
-    std::vector<std::uint8_t> file(c.bytes.size());
-    std::size_t got = 0;
-    while (got < file.size()) {
-      auto n = (*reader)->read(got, std::span<std::uint8_t>(file).subspan(got));
-      if (!n || *n == 0) break;
-      got += *n;
-    }
-    if (got != file.size() || !std::equal(file.begin(), file.end(), c.bytes.begin())) continue;
-    CarvedItem item;
-    item.start = frags.front().offset;
-    item.end = frags.front().offset + frags.front().length;
-    item.content_of = &d;
-    return item;
-  }
-  return std::nullopt;
-}
 
 CarvedItem Collector::make_item(const carve::Carved& c, const std::vector<ByteRange>& frags,
                                 std::string_view cut) {
   CarvedItem item;
   item.start = frags.front().offset;
   item.end = frags.front().offset + frags.front().length;
-  std::vector<ByteRange> runs;
+  auto& runs = item.runs;
   for (const auto& f : frags) region_.place(f.offset, f.length, runs);
   const std::string locator = locator_of(runs);
   // One link, layer "carve" like the carve extractor's children: "carve:unalloc@OFF+LEN".
@@ -343,9 +285,9 @@ CarvedItem Collector::make_item(const carve::Carved& c, const std::vector<ByteRa
     e.meta_type = 'r';
     e.has_meta = true;
     const ItemView view{e, type, bytes};
-    for (const auto& a : in_.analysers) a(view, r, t.extras, t.warnings);
+    for (const auto& a : *in_.analysers) a(view, r, t.extras, t.warnings);
     // Extractors see the carved picture like any item (EXIF, its thumbnail, ...).
-    in_.dispatcher.extract_entry(provenance, r.name, type, bytes, t);
+    in_.dispatcher->extract_entry(provenance, r.name, type, bytes, t);
   } catch (const std::exception& ex) {
     r.status = "error";
     r.xxh3_128.clear();
@@ -421,8 +363,8 @@ Result<std::span<const std::uint8_t>> region_bytes(evidence::Evidence& ev, const
 
 void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, const Window& win,
                   std::size_t order, std::vector<CarvedItem>& out,
-                  std::vector<case_store::WarningRecord>& warnings, const DeletedIndex& deleted) {
-  const auto& s = in.settings.carving;
+                  std::vector<case_store::WarningRecord>& warnings) {
+  const auto& s = in.settings->carving;
   if (w.open_error) {
     warnings.push_back({region.parent.str(), "open", *w.open_error});
     return;
@@ -431,13 +373,13 @@ void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, c
   // while searched) as much as a read buffer; the buffer is freed with the hold. Windows fit a
   // worker's share of the budget (carve_evidence), so this waits only for other workers.
   BudgetHold hold;
-  if (!in.budget.acquire(win.read_len, order)) {
+  if (!in.budget->acquire(win.read_len, order)) {
     warnings.push_back({region.parent.str(), "internal",
                         fmt::format("carve {} {}+{}: more than the memory budget", region.layer,
                                     win.start, win.read_len)});
     return;
   }
-  hold = BudgetHold(&in.budget, win.read_len);
+  hold = BudgetHold(in.budget, win.read_len);
   std::vector<std::uint8_t> buf;
   std::optional<evidence::MappedBytes> map;
   auto got = region_bytes(*w.evidence, region, win.start, win.read_len, buf, map);
@@ -449,7 +391,7 @@ void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, c
   }
   const auto data = *got;
   const carve::Limits limits = limits_for(s);
-  Collector sink(in, region, win, out, warnings, deleted, *w.evidence);
+  Collector sink(in, region, win, out, warnings);
   carve::carve_span(data, static_cast<std::size_t>(win.search_len), region.origin() + win.start,
                     limits, sink);
   // The window's bytes are done with (its pictures are digested and analysed): given back
@@ -465,9 +407,9 @@ void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, c
   std::uint64_t longest = 0;
   for (const auto b : s.max_bytes) longest = std::max(longest, b);
   const std::uint64_t wanted = std::min(region.length - at, longest + s.look_ahead);
-  const std::uint64_t len = std::min(wanted, in.budget.capacity());
-  if (!in.budget.acquire(len, order)) return;  // len <= capacity: never refused
-  hold = BudgetHold(&in.budget, len);
+  const std::uint64_t len = std::min(wanted, in.budget->capacity());
+  if (!in.budget->acquire(len, order)) return;  // len <= capacity: never refused
+  hold = BudgetHold(in.budget, len);
   std::vector<std::uint8_t> big;
   std::optional<evidence::MappedBytes> big_map;
   auto again = region_bytes(*w.evidence, region, at, len, big, big_map);
@@ -479,7 +421,7 @@ void carve_window(const CarveInputs& in, CarveWorker& w, const Region& region, c
   carve::Limits one = limits;
   one.max_items = 1;
   Window redo{win.region, at, 1, again->size()};
-  Collector sink2(in, region, redo, out, warnings, deleted, *w.evidence, len < wanted);
+  Collector sink2(in, region, redo, out, warnings, len < wanted);
   carve::carve_span(*again, 1, region.origin() + at, one, sink2);
 }
 
@@ -494,25 +436,124 @@ std::string byte_runs_json(const std::vector<evidence::ByteRange>& runs) {
   return s + "]";
 }
 
-Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store, ScanStats& stats) {
-  const auto& s = in.settings.carving;
-  if (!s.enabled) return {};
-  auto& ev = in.ev;
-  const std::uint64_t media = ev.info().size;
-  if (ev.info().format == evidence::ImageFormat::kFolder || media == 0) return {};
-
-  // Regions, volume by volume, in volume order (the order of everything below).
+// Everything carving one evidence needs, from the listing of its space to the writer.
+struct CarveRun::State {
+  CarveInputs in;
+  std::unique_ptr<evidence::Evidence> ev;  // this run's handle: listing, deleted files' bytes
   std::vector<std::unique_ptr<Job>> jobs;
+  std::vector<std::size_t> job_of_volume;  // volume index -> job (kNoJob: not carved)
   std::vector<Region> regions;
+  std::vector<Unit> units;
+  std::size_t slack_from = 0;  // units from here carve slack (appended by finish)
   std::vector<case_store::WarningRecord> list_warnings;
-  for (const auto& v : ev.volumes()) {
+  std::uint64_t window = 0;
+  std::uint64_t look_ahead = 0;
+  tbb::enumerable_thread_specific<CarveWorker> workers;
+  std::size_t next = 0;  // units taken so far (by the ahead thread, then by finish)
+  // Ahead: stopped by finish() (or the destructor), bounded in units and in pictures held.
+  std::atomic<bool> stop_ahead{false};
+  std::atomic<std::size_t> held_items{0};
+  std::optional<std::chrono::steady_clock::time_point> ahead_stopped;
+  std::thread ahead;
+
+  static constexpr std::size_t kNoJob = ~std::size_t{0};
+  // Windows carved ahead of the walk at most (32 MiB each by default), and pictures kept: what
+  // is carved ahead waits in memory, unstored, until the walk ends.
+  static constexpr std::size_t kAheadUnits = 64;
+  static constexpr std::size_t kAheadItems = 4096;
+
+  explicit State(CarveInputs i)
+      : in(std::move(i)), workers([this] {
+          CarveWorker w;
+          evidence::OpenOptions o;
+          o.unrecognised_as_unallocated = true;
+          auto e = evidence::open_evidence(in.path, o);
+          if (e) {
+            w.evidence = std::move(*e);
+          } else {
+            w.open_error = e.error().message;
+          }
+          return w;
+        }) {}
+
+  // Takes the next unit for a pipeline's input filter (the job's time limit decided here).
+  Unit* take(std::size_t end) {
+    if (next >= end) return nullptr;
+    Unit* u = &units[next++];
+    if (u->done) return u;
+    const auto& s = in.settings->carving;
+    auto& job = *jobs[u->job];
+    const auto now = std::chrono::steady_clock::now();
+    if (!job.started_set) {
+      job.started = now;
+      job.started_set = true;
+    }
+    if (s.max_seconds > 0 &&
+        std::chrono::duration<double>(now - job.started).count() > s.max_seconds)
+      u->skipped = true;
+    return u;
+  }
+
+  // Carves a unit's windows (any worker).
+  void carve(Unit* u) {
+    if (u->skipped || u->done) return;
+    const std::size_t order = static_cast<std::size_t>(u - units.data());
+    const ActivityScope busy(in.watch, Activity::kCarve, in.watch_evidence, order);
+    const auto& s = in.settings->carving;
+    auto& w = workers.local();
+    u->found.resize(u->windows.size());
+    for (std::size_t k = 0; k < u->windows.size(); ++k) {
+      auto& win = u->windows[k];
+      auto& region = regions[win.region];
+      try {
+        if (region.entry != nullptr) {
+          // Slack: placed here, by this worker's handle.
+          if (w.open_error) break;
+          auto loc = w.evidence->slack_location(*region.entry);
+          if (!loc || loc->ranges.empty()) continue;
+          std::uint64_t total = 0;
+          for (const auto& b : loc->ranges) total += b.length;
+          if (total > s.max_slack)
+            u->warnings.push_back({region.parent.str(), "limit",
+                                   fmt::format("carve: limit max-slack={} reached: {} bytes of "
+                                               "slack, the first {} carved",
+                                               s.max_slack, total, s.max_slack)});
+          for (const auto& b : loc->ranges) region.add(b);
+          // Never more than the memory budget holds (carve_window).
+          region.length = std::min({region.length, s.max_slack, in.budget->capacity()});
+          win.search_len = region.length;
+          win.read_len = region.length;
+        }
+        if (win.read_len == 0) continue;
+        u->bytes += win.search_len;
+        carve_window(in, w, region, win, order, u->found[k], u->warnings);
+      } catch (const std::exception& ex) {
+        u->warnings.push_back({region.parent.str(), "internal",
+                               fmt::format("carve {}: {}", region.layer, ex.what())});
+      }
+    }
+    for (const auto& f : u->found) held_items += f.size();
+  }
+
+  void carve_ahead();
+  void plan_space();
+  void plan_slack(const std::vector<evidence::Entry>& entries);
+  void add_units(std::size_t first_region);
+};
+
+// The unallocated and unpartitioned space, volume by volume, in volume order.
+void CarveRun::State::plan_space() {
+  const auto& s = in.settings->carving;
+  const std::uint64_t media = ev->info().size;
+  job_of_volume.assign(ev->volumes().size(), kNoJob);
+  for (const auto& v : ev->volumes()) {
     auto job = std::make_unique<Job>();
     job->provenance = v.provenance;
     job->volume = v.index;
     job->fs_type = v.fs_type;
     const std::size_t j = jobs.size();
     if (v.kind == evidence::VolumeKind::kFileSystem) {
-      auto runs = ev.unallocated_runs(v.index, static_cast<std::size_t>(s.max_runs));
+      auto runs = ev->unallocated_runs(v.index, static_cast<std::size_t>(s.max_runs));
       if (!runs) {
         list_warnings.push_back(
             {v.provenance.str(), "carve", "unallocated space not listed: " + runs.error().message});
@@ -532,21 +573,6 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
         for (const auto& b : runs->ranges) r.add(b);
         if (r.length > 0) regions.push_back(std::move(r));
       }
-      if (s.slack) {
-        for (const auto& e : in.entries) {
-          if (e.volume != v.index || !e.has_meta || !e.is_regular() || !e.meta_allocated ||
-              e.deleted || e.fs_metadata || e.size == 0)
-            continue;
-          Region r;
-          r.layer = "slack";
-          r.parent = e.provenance;
-          r.volume = v.index;
-          r.fs_type = v.fs_type;
-          r.job = j;
-          r.entry = &e;
-          regions.push_back(std::move(r));  // placed by the worker that carves it
-        }
-      }
     } else if (v.kind == evidence::VolumeKind::kUnallocated ||
                v.kind == evidence::VolumeKind::kUnreadable) {
       // Disk space no partition covers (or holds a file system we could open): carved whole.
@@ -561,36 +587,71 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
     } else {
       continue;
     }
+    if (static_cast<std::size_t>(v.index) < job_of_volume.size())
+      job_of_volume[static_cast<std::size_t>(v.index)] = j;
     jobs.push_back(std::move(job));
   }
 
-  // Units of work: windows of the large regions; slack regions batched (their size is known
-  // only once placed, and is at most max_slack each).
-  std::vector<Unit> units;
   // Each worker's window (search + look-ahead) fits its share of the memory budget, so that the
   // workers carve side by side within --max-memory; a smaller window finds the same pictures
   // (a picture cut by a window's end is carved again whole, carve_window). The look-ahead (how
   // far a JPEG's continuation is searched) is kept, unless the whole budget cannot hold it.
   const std::uint64_t share =
-      in.budget.capacity() / static_cast<std::uint64_t>(std::max(in.threads, 1));
-  std::uint64_t W = std::max<std::uint64_t>(s.window, 1 << 16);
-  std::uint64_t look_ahead = s.look_ahead;
-  if (W + look_ahead > share)
-    W = std::max<std::uint64_t>(share > look_ahead ? share - look_ahead : 0, 1 << 16);
-  if (W + look_ahead > in.budget.capacity()) {
-    look_ahead = in.budget.capacity() > W ? in.budget.capacity() - W : 0;
+      in.budget->capacity() / static_cast<std::uint64_t>(std::max(in.threads, 1));
+  window = std::max<std::uint64_t>(s.window, 1 << 16);
+  look_ahead = s.look_ahead;
+  if (window + look_ahead > share)
+    window = std::max<std::uint64_t>(share > look_ahead ? share - look_ahead : 0, 1 << 16);
+  if (window + look_ahead > in.budget->capacity()) {
+    look_ahead = in.budget->capacity() > window ? in.budget->capacity() - window : 0;
     list_warnings.push_back(
         {jobs.empty() ? std::string() : jobs.front()->provenance.str(), "limit",
          fmt::format("carve: look-ahead cut from {} to {} bytes by the memory budget ({} bytes): "
                      "a JPEG's continuation is searched that far only",
-                     s.look_ahead, look_ahead, in.budget.capacity())});
+                     s.look_ahead, look_ahead, in.budget->capacity())});
   }
+  add_units(0);
+}
+
+// The slack of every allocated file, volume by volume (after all of the space above).
+void CarveRun::State::plan_slack(const std::vector<evidence::Entry>& entries) {
+  const auto& s = in.settings->carving;
+  const std::size_t first = regions.size();
+  if (s.slack) {
+    for (const auto& v : ev->volumes()) {
+      if (v.kind != evidence::VolumeKind::kFileSystem) continue;
+      const std::size_t j = static_cast<std::size_t>(v.index) < job_of_volume.size()
+                                ? job_of_volume[static_cast<std::size_t>(v.index)]
+                                : kNoJob;
+      if (j == kNoJob) continue;
+      for (const auto& e : entries) {
+        if (e.volume != v.index || !e.has_meta || !e.is_regular() || !e.meta_allocated ||
+            e.deleted || e.fs_metadata || e.size == 0)
+          continue;
+        Region r;
+        r.layer = "slack";
+        r.parent = e.provenance;
+        r.volume = v.index;
+        r.fs_type = v.fs_type;
+        r.job = j;
+        r.entry = &e;
+        regions.push_back(std::move(r));  // placed by the worker that carves it
+      }
+    }
+  }
+  slack_from = units.size();
+  add_units(first);
+}
+
+// Units of work for regions [first_region, end): windows of the large regions; slack regions
+// batched (their size is known only once placed, and is at most max_slack each).
+void CarveRun::State::add_units(std::size_t first_region) {
+  const auto& s = in.settings->carving;
   constexpr std::size_t kSlackBatch = 256;
-  for (std::size_t i = 0; i < regions.size(); ++i) {
+  for (std::size_t i = first_region; i < regions.size(); ++i) {
     const auto& r = regions[i];
     if (r.entry != nullptr) {
-      if (units.empty() || units.back().job != r.job || units.back().windows.empty() ||
-          regions[units.back().windows.back().region].entry == nullptr ||
+      if (units.size() == slack_from || units.back().job != r.job ||
           units.back().windows.size() >= kSlackBatch) {
         units.emplace_back();
         units.back().job = r.job;
@@ -598,52 +659,148 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
       units.back().windows.push_back({i, 0, s.max_slack, s.max_slack});
       continue;
     }
-    for (std::uint64_t at = 0; at < r.length; at += W) {
+    for (std::uint64_t at = 0; at < r.length; at += window) {
       Unit u;
       u.job = r.job;
-      const std::uint64_t search = std::min(W, r.length - at);
-      u.windows.push_back({i, at, search, std::min(W + look_ahead, r.length - at)});
+      const std::uint64_t search = std::min(window, r.length - at);
+      u.windows.push_back({i, at, search, std::min(window + look_ahead, r.length - at)});
       units.push_back(std::move(u));
     }
   }
+}
 
-  auto recorded = store.recorded_items(in.evidence_id);
-  if (!recorded) return recorded.error();
+// On the ahead thread: carves windows in order until finish() stops it, kAheadUnits or
+// kAheadItems are reached, or the space is done. Nothing is stored here.
+void CarveRun::State::carve_ahead() {
+  const std::size_t end = std::min(units.size(), kAheadUnits);
+  tbb::task_arena arena(in.threads);
+  // The filters run on TBB's workers in an order ThreadSanitizer cannot see (hand_offs.hpp).
+  HandOffs hand;
+  arena.execute([&] {
+    const tbb::filter<void, void> filters =
+        tbb::make_filter<void, Unit*>(
+            tbb::filter_mode::serial_in_order, hand.serial([&](tbb::flow_control& fc) -> Unit* {
+              Unit* u = nullptr;
+              if (!stop_ahead.load() && !stop_requested() && held_items.load() < kAheadItems)
+                u = take(end);
+              if (u == nullptr) fc.stop();
+              return u;
+            })) &
+        tbb::make_filter<Unit*, void>(tbb::filter_mode::parallel, hand.parallel([&](Unit* u) {
+          carve(u);
+          u->done = true;
+        }));
+    hand.launch();
+    tbb::parallel_pipeline(static_cast<std::size_t>(in.threads) * 2, filters);
+  });
+  hand.joined();
+  ahead_stopped = std::chrono::steady_clock::now();
+}
 
-  // Deleted entries, by where their content starts in the media.
-  DeletedIndex deleted;
-  for (const auto& e : in.entries) {
-    if (!e.deleted || !e.has_meta || !e.is_regular() || e.fs_metadata || e.size == 0) continue;
-    auto where = ev.content_location(e);
-    if (!where || where->ranges.empty()) continue;
-    deleted[where->ranges.front().offset].push_back({&e, e.size});
+CarveRun::CarveRun(CarveInputs in) {
+  const auto& s = in.settings->carving;
+  if (!s.enabled) return;
+  evidence::OpenOptions o;
+  o.unrecognised_as_unallocated = true;
+  auto ev = evidence::open_evidence(in.path, o);
+  // The scan opened this evidence already; one that no longer opens is the scan's error then.
+  if (!ev) return;
+  if ((*ev)->info().format == evidence::ImageFormat::kFolder || (*ev)->info().size == 0) return;
+  state_ = std::make_unique<State>(std::move(in));
+  state_->ev = std::move(*ev);
+  state_->plan_space();
+  if (!state_->units.empty())
+    state_->ahead = std::thread([st = state_.get()] { st->carve_ahead(); });
+}
+
+CarveRun::~CarveRun() {
+  if (state_ != nullptr && state_->ahead.joinable()) {
+    state_->stop_ahead = true;
+    state_->ahead.join();
+  }
+}
+
+namespace {
+
+// A deleted file listed from its surviving entry has its bytes in unallocated clusters, so
+// carving finds it again. The carve that starts at the entry's first content byte with the same
+// length and the same content (its SHA-256) is that file: not a second item (the examiner would
+// see one picture twice). A carve that differs in any way (longer, shorter, other bytes, two
+// fragments) is kept. The file's bytes are read and hashed, not its stored digests compared: a
+// plan's carve unit has no entries in its store, and must decide as a scan does.
+class DeletedFiles {
+ public:
+  DeletedFiles(evidence::Evidence& ev, const std::vector<evidence::Entry>& entries) : ev_(ev) {
+    for (const auto& e : entries) {
+      if (!e.deleted || !e.has_meta || !e.is_regular() || e.fs_metadata || e.size == 0) continue;
+      auto where = ev.content_location(e);
+      if (!where || where->ranges.empty()) continue;
+      by_start_[where->ranges.front().offset].push_back(&e);
+    }
   }
 
-  tbb::enumerable_thread_specific<CarveWorker> workers([&in] {
-    CarveWorker w;
-    evidence::OpenOptions o;
-    o.unrecognised_as_unallocated = true;
-    auto e = evidence::open_evidence(in.path, o);
-    if (e) {
-      w.evidence = std::move(*e);
-    } else {
-      w.open_error = e.error().message;
+  [[nodiscard]] bool content_of_one(const CarvedItem& item) const {
+    const auto& r = item.task.record;
+    if (item.runs.size() != 1 || r.status != "ok" || r.sha256.empty()) return false;
+    const auto it = by_start_.find(item.runs.front().offset);
+    if (it == by_start_.end()) return false;
+    for (const auto* e : it->second) {
+      if (e->size != r.size) continue;
+      auto reader = ev_.open_reader(*e);
+      if (!reader) continue;
+      std::vector<std::uint8_t> file(static_cast<std::size_t>(r.size));
+      std::size_t got = 0;
+      while (got < file.size()) {
+        auto n = (*reader)->read(got, std::span<std::uint8_t>(file).subspan(got));
+        if (!n || *n == 0) break;
+        got += *n;
+      }
+      if (got != file.size()) continue;
+      if (digest::digest_buffer(file, true).hex(digest::Algorithm::kSha256) == r.sha256)
+        return true;
     }
-    return w;
-  });
+    return false;
+  }
+
+ private:
+  evidence::Evidence& ev_;
+  std::unordered_map<std::uint64_t, std::vector<const evidence::Entry*>> by_start_;
+};
+
+}  // namespace
+
+Result<void> CarveRun::finish(const std::vector<evidence::Entry>& entries,
+                              case_store::CaseStore& store, ScanStats& stats) {
+  if (state_ == nullptr) return {};
+  auto& st = *state_;
+  const auto& s = st.in.settings->carving;
+  if (st.ahead.joinable()) {
+    st.stop_ahead = true;
+    st.ahead.join();
+  }
+  // The walk's time is not carving's: each volume's clock goes on from where the ahead thread
+  // left it.
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& job : st.jobs)
+    if (job->started_set && st.ahead_stopped) job->started += now - *st.ahead_stopped;
+  st.plan_slack(entries);
+  st.next = 0;  // from the first unit: those carved ahead are stored, in order, with the rest
+
+  auto recorded = store.recorded_items(st.in.evidence_id);
+  if (!recorded) return recorded.error();
+  const DeletedFiles deleted(*st.ev, entries);
 
   if (auto r = store.begin_batch(); !r) return r.error();
-  for (const auto& w : list_warnings) {
+  for (const auto& w : st.list_warnings) {
     if (auto r = store.add_warning(w); !r) return r.error();
   }
-  stats.warnings += list_warnings.size();
+  stats.warnings += st.list_warnings.size();
   if (auto r = store.commit_batch(); !r) return r.error();
 
-  std::size_t next = 0;
   std::optional<Error> store_error;
   std::atomic<bool> store_failed{false};
-  std::vector<std::uint64_t> last_end(regions.size(), 0);
-  std::vector<bool> any(regions.size(), false);
+  std::vector<std::uint64_t> last_end(st.regions.size(), 0);
+  std::vector<bool> any(st.regions.size(), false);
   std::size_t in_batch = 0;
   bool batch_open = false;
   auto batch_started = std::chrono::steady_clock::now();
@@ -652,71 +809,27 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
     store_failed = true;
   };
 
-  tbb::task_arena arena(in.threads);
+  tbb::task_arena arena(st.in.threads);
   // The filters run on TBB's workers in an order ThreadSanitizer cannot see (hand_offs.hpp).
   HandOffs hand;
   arena.execute([&] {
     // Built before the launch: the workers read the filter bodies.
     const tbb::filter<void, void> filters =
-        tbb::make_filter<void, Unit*>(
-            tbb::filter_mode::serial_in_order, hand.serial([&](tbb::flow_control& fc) -> Unit* {
-              if (next >= units.size() || store_failed.load() || stop_requested()) {
-                fc.stop();
-                return nullptr;
-              }
-              Unit* u = &units[next++];
-              auto& job = *jobs[u->job];
-              const auto now = std::chrono::steady_clock::now();
-              if (!job.started_set) {
-                job.started = now;
-                job.started_set = true;
-              }
-              if (s.max_seconds > 0 &&
-                  std::chrono::duration<double>(now - job.started).count() > s.max_seconds)
-                u->skipped = true;
-              return u;
-            })) &
+        tbb::make_filter<void, Unit*>(tbb::filter_mode::serial_in_order,
+                                      hand.serial([&](tbb::flow_control& fc) -> Unit* {
+                                        Unit* u = nullptr;
+                                        if (!store_failed.load() && !stop_requested())
+                                          u = st.take(st.units.size());
+                                        if (u == nullptr) fc.stop();
+                                        return u;
+                                      })) &
         tbb::make_filter<Unit*, Unit*>(tbb::filter_mode::parallel, hand.parallel([&](Unit* u) {
-          if (u->skipped) return u;
-          auto& w = workers.local();
-          u->found.resize(u->windows.size());
-          for (std::size_t k = 0; k < u->windows.size(); ++k) {
-            auto& win = u->windows[k];
-            auto& region = regions[win.region];
-            try {
-              if (region.entry != nullptr) {
-                // Slack: placed here, by this worker's handle.
-                if (w.open_error) break;
-                auto loc = w.evidence->slack_location(*region.entry);
-                if (!loc || loc->ranges.empty()) continue;
-                std::uint64_t total = 0;
-                for (const auto& b : loc->ranges) total += b.length;
-                if (total > s.max_slack)
-                  u->warnings.push_back(
-                      {region.parent.str(), "limit",
-                       fmt::format("carve: limit max-slack={} reached: {} bytes of slack, "
-                                   "the first {} carved",
-                                   s.max_slack, total, s.max_slack)});
-                for (const auto& b : loc->ranges) region.add(b);
-                // Never more than the memory budget holds (carve_window).
-                region.length = std::min({region.length, s.max_slack, in.budget.capacity()});
-                win.search_len = region.length;
-                win.read_len = region.length;
-              }
-              if (win.read_len == 0) continue;
-              u->bytes += win.search_len;
-              carve_window(in, w, region, win, static_cast<std::size_t>(u - units.data()),
-                           u->found[k], u->warnings, deleted);
-            } catch (const std::exception& ex) {
-              u->warnings.push_back({region.parent.str(), "internal",
-                                     fmt::format("carve {}: {}", region.layer, ex.what())});
-            }
-          }
+          st.carve(u);
           return u;
         })) &
         tbb::make_filter<Unit*, void>(tbb::filter_mode::serial_in_order, hand.serial([&](Unit* u) {
           if (store_error) return;
-          auto& job = *jobs[u->job];
+          auto& job = *st.jobs[u->job];
           if (!batch_open) {
             if (auto r = store.begin_batch(); !r) return fail(r.error());
             batch_open = true;
@@ -747,7 +860,7 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
               // Inside the picture carved before it in the same stream (a window cannot
               // know what the one before it carved): the same picture, or a part of it.
               if (any[ri] && item.start < last_end[ri]) continue;
-              if (item.content_of != nullptr) {
+              if (deleted.content_of_one(item)) {
                 // A listed deleted file found again: counted (the run's summary), not stored
                 // twice; the pictures inside it are not carved either, as for a stored carve.
                 any[ri] = true;
@@ -787,7 +900,7 @@ Result<void> carve_evidence(const CarveInputs& in, case_store::CaseStore& store,
           }
         }));
     hand.launch();
-    tbb::parallel_pipeline(static_cast<std::size_t>(in.threads) * 2, filters);
+    tbb::parallel_pipeline(static_cast<std::size_t>(st.in.threads) * 2, filters);
   });
   hand.joined();
   if (store_error) return *store_error;

@@ -1,4 +1,6 @@
 #include <dlfcn.h>
+#include <oneapi/tbb/cache_aligned_allocator.h>
+#include <oneapi/tbb/task_arena.h>
 #include <unistd.h>
 
 #include <array>
@@ -51,27 +53,41 @@ Result<const MediaModule*> load_media_module() {
   return loaded;
 }
 
-std::shared_future<Result<const MediaModule*>> start_loading_media_module() {
-  return std::async(std::launch::async, [] { return load_media_module(); }).share();
+namespace {
+
+std::once_flag g_loading_begun;
+// The load's result; the last copy's destructor (at exit) waits for a load still running.
+std::shared_future<Result<const MediaModule*>> g_loading;
+
+}  // namespace
+
+void begin_loading_media_module() {
+  std::call_once(g_loading_begun, [] {
+    // TBB opens libraries with dlopen() when it starts (its scalable allocator, the OpenMP
+    // runtime it coordinates with): started here first, or the first TBB arena or container made
+    // during the load would wait for all of it.
+    tbb::cache_aligned_allocator<char> tbb_allocator;
+    tbb_allocator.deallocate(tbb_allocator.allocate(1), 1);
+    tbb::task_arena().execute([] {});
+    g_loading = std::async(std::launch::async, [] { return load_media_module(); }).share();
+  });
 }
 
-Analyser media_analyser(std::shared_future<Result<const MediaModule*>> module,
-                        const AnalysisSettings& settings, std::shared_ptr<OpenSets> sets) {
+Analyser media_analyser(const AnalysisSettings& settings, std::shared_ptr<OpenSets> sets) {
   struct Deferred {
-    std::shared_future<Result<const MediaModule*>> module;
     std::once_flag made;
     Analyser analyser;
     AnalysisSettings settings;
     std::shared_ptr<OpenSets> sets;
   };
   auto d = std::make_shared<Deferred>();
-  d->module = std::move(module);
   d->settings = settings;
   d->sets = std::move(sets);
   return [d](const ItemView& item, case_store::ItemRecord& record, case_store::ItemExtras& extras,
              std::vector<case_store::WarningRecord>& warnings) {
     std::call_once(d->made, [&d] {
-      const auto& loaded = d->module.get();
+      begin_loading_media_module();
+      const auto& loaded = g_loading.get();
       if (!loaded) {
         std::cerr << "vigil: " << loaded.error().message << "\n";
         std::_Exit(2);  // an installation fault, not the evidence's: nothing more is recorded

@@ -23,6 +23,7 @@
 #include "vigil/digest/multi_hasher.hpp"
 #include "vigil/evidence/verify.hpp"
 #include "vigil/pipeline/containment.hpp"
+#include "vigil/pipeline/media_module.hpp"
 #include "vigil/pipeline/memory_budget.hpp"
 #include "vigil/pipeline/units.hpp"
 
@@ -249,6 +250,20 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   BackgroundVerification verification(
       path, info, unit != nullptr && !unit->verify ? VerifyMode::kOff : settings.verify);
 
+  // Memory in flight: the media items kept whole, all workers together, within one budget; and
+  // one read chunk per worker. The largest item kept is the same for any thread count.
+  MemoryBudget budget(settings.retain_budget());
+  const detail::Dispatcher dispatcher(settings.extraction, settings.digests, analysers);
+  const int threads = settings.threads > 0 ? settings.threads : tbb::info::default_concurrency();
+  // Carving of the space no file claims starts now, beside the walk (carving.hpp); what it finds
+  // is stored after the entries. In a plan, the evidence's carve unit carves it.
+  std::optional<detail::CarveRun> carving;
+  if (!stop_requested() && (unit == nullptr || unit->carve))
+    carving.emplace(detail::CarveInputs{path, *evidence_id, &settings, &analysers, &dispatcher,
+                                        threads, &budget, watch, watch_evidence});
+  // Not before: a thread started while the module loads waits for the whole load.
+  if (settings.begin_media_load) begin_loading_media_module();
+
   // Walk first (metadata only): the list fixes the order of everything that follows.
   std::vector<evidence::Entry> entries;
   std::vector<WarningRecord> walk_warnings;
@@ -316,16 +331,11 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   std::vector<std::string> fs_type(ev.volumes().size());
   for (const auto& v : ev.volumes()) fs_type[static_cast<std::size_t>(v.index)] = v.fs_type;
 
-  const int threads = settings.threads > 0 ? settings.threads : tbb::info::default_concurrency();
   // Items in flight together when an earlier worker died (containment.hpp): each is processed
   // with no other item beside it, so that a second crash names its item.
   const auto suspects =
       watch != nullptr ? watch->suspects(watch_evidence) : std::vector<std::uint64_t>{};
   std::shared_mutex suspect_alone;
-  // Memory in flight: the media items kept whole, all workers together, within one budget; and
-  // one read chunk per worker. The largest item kept is the same for any thread count.
-  MemoryBudget budget(settings.retain_budget());
-  const detail::Dispatcher dispatcher(settings.extraction, settings.digests, analysers);
   tbb::enumerable_thread_specific<Worker> workers([&path, &settings, &open_options] {
     Worker w;
     auto e = evidence::open_evidence(path, open_options);
@@ -443,12 +453,10 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   if (batch_open) {
     if (auto r = store.commit_batch(); !r) return r.error();
   }
-  // Carving after the entries: the space no file claims (carving.hpp). In a plan, the evidence's
-  // carve unit carves it (merged after the evidence's entries, as here).
-  if (!stop_requested() && (unit == nullptr || unit->carve)) {
-    const detail::CarveInputs carve_in{path,      ev,         *evidence_id, entries, settings,
-                                       analysers, dispatcher, threads,      budget};
-    if (auto r = detail::carve_evidence(carve_in, store, stats); !r) return r.error();
+  // Carved pictures after the entries (merged after them in a plan, as here), then the slack of
+  // the entries' files.
+  if (!stop_requested() && carving) {
+    if (auto r = carving->finish(entries, store, stats); !r) return r.error();
     if (progress) progress(stats);
   }
   // Media kept whole and carving windows, the most held at once.

@@ -39,10 +39,12 @@ inline constexpr bool kSanitizerBuild = false;
 inline constexpr bool kSanitizerBuild = false;
 #endif
 
-enum class Activity : std::uint32_t { kIdle = 0, kItem = 1, kWalk = 2 };
+enum class Activity : std::uint32_t { kIdle = 0, kItem = 1, kWalk = 2, kCarve = 3 };
 
 // One thread of the worker. `index` is the item's walk index (ItemTask::index) for kItem, the
-// volume's index for kWalk; `evidence` the evidence's position on the command line.
+// volume's index for kWalk, the carving unit for kCarve (carving runs beside the walk: its
+// threads are marked so that a crash on one is never taken for the walk's; nothing of carving is
+// quarantined); `evidence` the evidence's position on the command line.
 struct WatchSlot {
   std::atomic<std::int32_t> tid{0};
   std::atomic<std::uint32_t> activity{0};

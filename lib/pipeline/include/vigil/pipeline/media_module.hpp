@@ -1,7 +1,9 @@
-// The media module: everything that needs OpenCV (picture decoding, PDQ, pHash) lives in a shared
-// library, libvigil_media.so, that vigil loads only when a command needs it. OpenCV as Debian
-// builds it pulls in some 150 shared libraries (GDAL, GDCM, codecs), whose loading and relocation
-// would otherwise be paid by every command, `vigil ls` included.
+// The media module: everything that needs OpenCV (PDQ, pHash, and the picture decoders beside
+// them) lives in a shared library, libvigil_media.so, that vigil loads only when a command needs
+// it, so that `vigil ls` and the like never pay for loading its 70 shared libraries. (OpenCV
+// imgcodecs and videoio, some 180 libraries more as Debian builds them, are not in it: pictures
+// decode through their own libraries, lib/phash/src/codecs.hpp, and videos through the video
+// module, src/video_module.hpp, loaded with the first video.)
 //
 // The module is built from the same sources, by the same compiler, in the same build as the
 // executable, so C++ types cross the boundary; kMediaModuleAbi guards against a stale module.
@@ -52,16 +54,19 @@ struct MediaModule {
 // calls return the same module.
 Result<const MediaModule*> load_media_module();
 
-// load_media_module() started on a thread of its own, so that the caller goes on meanwhile
-// (loading and relocating the module's libraries takes about 0.15 s of CPU, as long as carving a
-// GiB). Wait for it before any fork(): a fork while the thread loads would copy a half-loaded
+// Begins load_media_module() on a thread of its own, once per process (later calls do nothing),
+// so that the caller goes on meanwhile (loading and relocating the module's libraries takes about
+// 0.02 s of CPU). The dynamic loader's lock is held for the whole
+// load, and a thread created meanwhile waits for it (glibc sets up its TLS under that lock): begin
+// once the threads that must run at once are started (scan_evidence: the verification's, the
+// carving's). Never before a fork(): a fork while the thread loads would copy a half-loaded
 // module.
-std::shared_future<Result<const MediaModule*>> start_loading_media_module();
+void begin_loading_media_module();
 
-// The media analyser of a scan over a module still loading: the first item to analyse waits for
-// it. A module that cannot be loaded ends the process there with one message and exit status 2,
-// before that item is recorded (the scan's open batch is not committed).
-Analyser media_analyser(std::shared_future<Result<const MediaModule*>> module,
-                        const AnalysisSettings& settings, std::shared_ptr<OpenSets> sets);
+// The media analyser of a scan over a module that may still be loading: the first item to
+// analyse waits for it (and begins the load if nothing has). A module that cannot be loaded ends
+// the process there with one message and exit status 2, before that item is recorded (the
+// scan's open batch is not committed).
+Analyser media_analyser(const AnalysisSettings& settings, std::shared_ptr<OpenSets> sets);
 
 }  // namespace vigil::pipeline

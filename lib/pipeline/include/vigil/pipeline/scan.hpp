@@ -55,6 +55,9 @@ struct ScanSettings {
   // Extractors run on every item (and on every child) after its digests and analysers; none by
   // default. Items of a type they read are kept in memory like media.
   ExtractionSettings extraction;
+  // scan_evidence begins loading the media module (media_module.hpp) once the threads it starts
+  // before the walk are running. Not a setting: never in to_json().
+  bool begin_media_load = false;
   // Set in the worker process of a supervised scan (containment.hpp): publishes the items in
   // flight and holds what earlier workers crashed on. Not a setting: never in to_json().
   std::shared_ptr<const Containment> containment;
