@@ -16,6 +16,9 @@ packages=(
   libopencv-dev libopencv-contrib-dev
   # HEIC/AVIF pictures for perceptual hashing (lib/phash; OpenCV 4.6 reads neither)
   libheif-dev
+  # picture decoders of lib/phash (src/codecs.hpp): JPEG, PNG, TIFF and WebP through their own
+  # libraries, not OpenCV imgcodecs (libjpeg62-turbo-dev and libwebp-dev are listed below)
+  libpng-dev libtiff-dev
   # test-image tools: file systems, partition tables, E01, reference listings (fls, icat)
   sleuthkit ewf-tools mtools dosfstools e2fsprogs ntfs-3g exfatprogs xorriso fdisk
   # pins the clock of tools that have no option for it (ewfacquire), so test images are byte-identical
