@@ -1,4 +1,5 @@
-// libFuzzer target: header check, decode from memory (OpenCV, giflib) and PDQ + pHash on
+// libFuzzer target: header check, decode from memory (lib/phash/src/codecs.hpp: libjpeg-turbo,
+// libpng, libtiff, libwebp, giflib and our BMP reader) and PDQ + pHash on
 // whatever decodes. The pixel cap is small so the fuzzer spends its time on parsing.
 #include <cstddef>
 #include <cstdint>

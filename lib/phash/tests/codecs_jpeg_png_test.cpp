@@ -281,7 +281,7 @@ Bytes libpng_encode(const cv::Mat& bgr, const PngSpec& spec) {
 
 // --- JPEG ---
 
-TEST(CodecJpeg, BaselineQualitiesAndOddSizesMatchOpenCv) {
+TEST(CodecsJpeg, BaselineQualitiesAndOddSizesMatchOpenCv) {
   for (const cv::Size size : {cv::Size(1, 1), cv::Size(17, 9), cv::Size(333, 211),
                               cv::Size(640, 480), cv::Size(8, 300)}) {
     const cv::Mat img = noisy_picture(size.width, size.height);
@@ -293,7 +293,7 @@ TEST(CodecJpeg, BaselineQualitiesAndOddSizesMatchOpenCv) {
   }
 }
 
-TEST(CodecJpeg, ProgressiveOptimisedRestartsAndChromaQualityMatchOpenCv) {
+TEST(CodecsJpeg, ProgressiveOptimisedRestartsAndChromaQualityMatchOpenCv) {
   const cv::Mat img = noisy_picture(333, 211, 2);
   const std::vector<std::vector<int>> params = {
       {cv::IMWRITE_JPEG_PROGRESSIVE, 1},
@@ -308,7 +308,7 @@ TEST(CodecJpeg, ProgressiveOptimisedRestartsAndChromaQualityMatchOpenCv) {
   }
 }
 
-TEST(CodecJpeg, ChromaSamplingsMatchOpenCv) {
+TEST(CodecsJpeg, ChromaSamplingsMatchOpenCv) {
   // 4:4:4, 4:2:2, 4:4:0, 4:2:0, 4:1:1, 4:1:0: each takes its own upsampling path in libjpeg.
   const cv::Mat img = noisy_picture(173, 97, 3);
   const auto rgb = rgb_pixels(img);
@@ -326,7 +326,7 @@ TEST(CodecJpeg, ChromaSamplingsMatchOpenCv) {
   }
 }
 
-TEST(CodecJpeg, GreyAndRgbColourSpacesMatchOpenCv) {
+TEST(CodecsJpeg, GreyAndRgbColourSpacesMatchOpenCv) {
   const cv::Mat img = noisy_picture(211, 157, 4);
   for (int r : {1, 2, 4, 8}) {
     expect_jpeg_like_opencv(encode(grey_of(img), ".jpg"), r);
@@ -339,7 +339,7 @@ TEST(CodecJpeg, GreyAndRgbColourSpacesMatchOpenCv) {
   expect_jpeg_like_opencv(libjpeg_encode(rgb_pixels(img), img.cols, img.rows, spec));
 }
 
-TEST(CodecJpeg, CmykAndYcckMatchOpenCvsConversion) {
+TEST(CodecsJpeg, CmykAndYcckMatchOpenCvsConversion) {
   const cv::Mat img = noisy_picture(123, 77, 5);
   const auto cmyk = cmyk_pixels(img);
   for (J_COLOR_SPACE space : {JCS_CMYK, JCS_YCCK}) {
@@ -353,7 +353,7 @@ TEST(CodecJpeg, CmykAndYcckMatchOpenCvsConversion) {
   }
 }
 
-TEST(CodecJpeg, ReductionsMatchOpenCvsReducedFlags) {
+TEST(CodecsJpeg, ReductionsMatchOpenCvsReducedFlags) {
   for (const cv::Size size :
        {cv::Size(1, 1), cv::Size(17, 9), cv::Size(333, 211), cv::Size(801, 599)}) {
     const cv::Mat img = noisy_picture(size.width, size.height, 6);
@@ -375,7 +375,7 @@ TEST(CodecJpeg, ReductionsMatchOpenCvsReducedFlags) {
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST(CodecJpeg, TruncatedJpegGivesOpenCvsPixelsAndANote) {
+TEST(CodecsJpeg, TruncatedJpegGivesOpenCvsPixelsAndANote) {
   const cv::Mat img = noisy_picture(333, 211, 7);
   const Bytes whole = encode(img, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 90});
   const Bytes cut(whole.begin(), whole.begin() + static_cast<long>(whole.size() * 6 / 10));
@@ -408,7 +408,7 @@ TEST(CodecJpeg, TruncatedJpegGivesOpenCvsPixelsAndANote) {
   EXPECT_FALSE(detail::decode_jpeg(prog_cut, 1, DecodeLimits{}, notes).ok());
 }
 
-TEST(CodecJpeg, MotionJpegWithoutHuffmanTablesMatchesOpenCv) {
+TEST(CodecsJpeg, MotionJpegWithoutHuffmanTablesMatchesOpenCv) {
   // imencode writes the standard tables of T.81 K.3 (not optimised): drop every DHT segment
   // before the scan, as a Motion JPEG frame has none.
   const Bytes whole = encode(noisy_picture(96, 64, 8), ".jpg");
@@ -429,7 +429,7 @@ TEST(CodecJpeg, MotionJpegWithoutHuffmanTablesMatchesOpenCv) {
   expect_jpeg_like_opencv(stripped);
 }
 
-TEST(CodecJpeg, DamagedEntropyDataMatchesOpenCvAndWarnings) {
+TEST(CodecsJpeg, DamagedEntropyDataMatchesOpenCvAndWarnings) {
   const Bytes whole = encode(noisy_picture(160, 120, 9), ".jpg");
   std::mt19937 rng(42);
   int warned = 0;
@@ -445,7 +445,7 @@ TEST(CodecJpeg, DamagedEntropyDataMatchesOpenCvAndWarnings) {
   EXPECT_GT(warned, 0);  // libjpeg's "Corrupt JPEG data" warnings became notes
 }
 
-TEST(CodecJpeg, DamagedHeadersMatchOpenCv) {
+TEST(CodecsJpeg, DamagedHeadersMatchOpenCv) {
   const Bytes whole = encode(noisy_picture(64, 48, 10), ".jpg");
   std::mt19937 rng(7);
   for (int i = 0; i < 150; ++i) {
@@ -466,7 +466,7 @@ TEST(CodecJpeg, DamagedHeadersMatchOpenCv) {
   }
 }
 
-TEST(CodecJpeg, GarbageIsAnErrorNeverACrash) {
+TEST(CodecsJpeg, GarbageIsAnErrorNeverACrash) {
   std::mt19937 rng(1);
   for (std::size_t n : {0, 1, 2, 3, 4, 10, 100, 5000}) {
     Bytes junk(n);
@@ -480,7 +480,7 @@ TEST(CodecJpeg, GarbageIsAnErrorNeverACrash) {
   }
 }
 
-TEST(CodecJpeg, PixelCapIsCheckedOnTheScaledSizeBeforeDecoding) {
+TEST(CodecsJpeg, PixelCapIsCheckedOnTheScaledSizeBeforeDecoding) {
   const Bytes bytes = encode(noisy_picture(200, 100), ".jpg");
   detail::DecoderNotes notes;
   auto d = detail::decode_jpeg(bytes, 1, DecodeLimits{19'999}, notes);
@@ -495,7 +495,7 @@ TEST(CodecJpeg, PixelCapIsCheckedOnTheScaledSizeBeforeDecoding) {
 
 // --- PNG ---
 
-TEST(CodecPng, ImencodeDepthsAndChannelsMatchOpenCv) {
+TEST(CodecsPng, ImencodeDepthsAndChannelsMatchOpenCv) {
   const cv::Mat img = noisy_picture(333, 211, 11);
   cv::Mat bgra, img16, bgra16, grey16;
   cv::cvtColor(img, bgra, cv::COLOR_BGR2BGRA);
@@ -517,7 +517,7 @@ TEST(CodecPng, ImencodeDepthsAndChannelsMatchOpenCv) {
     expect_png_like_opencv(encode(noisy_picture(size.width, size.height), ".png"));
 }
 
-TEST(CodecPng, EveryColourTypeDepthAndInterlaceMatchOpenCv) {
+TEST(CodecsPng, EveryColourTypeDepthAndInterlaceMatchOpenCv) {
   const cv::Mat img = noisy_picture(37, 29, 12);
   struct Case {
     int color_type;
@@ -563,7 +563,7 @@ std::size_t find_chunk(const Bytes& png, const char* type) {
   return 0;
 }
 
-TEST(CodecPng, BadCrcsAndTruncationsMatchOpenCv) {
+TEST(CodecsPng, BadCrcsAndTruncationsMatchOpenCv) {
   const cv::Mat img = noisy_picture(120, 90, 13);
   const Bytes whole = encode(img, ".png");
   // A critical chunk's CRC (IHDR, IDAT).
@@ -602,7 +602,7 @@ TEST(CodecPng, BadCrcsAndTruncationsMatchOpenCv) {
   }
 }
 
-TEST(CodecPng, GarbageIsAnErrorNeverACrash) {
+TEST(CodecsPng, GarbageIsAnErrorNeverACrash) {
   std::mt19937 rng(2);
   const Bytes signature = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
   for (std::size_t n : {0, 1, 8, 9, 30, 100, 5000}) {
@@ -617,7 +617,7 @@ TEST(CodecPng, GarbageIsAnErrorNeverACrash) {
   }
 }
 
-TEST(CodecPng, PixelCapIsCheckedBeforeDecoding) {
+TEST(CodecsPng, PixelCapIsCheckedBeforeDecoding) {
   const Bytes bytes = encode(noisy_picture(200, 100), ".png");
   detail::DecoderNotes notes;
   auto d = detail::decode_png(bytes, DecodeLimits{19'999}, notes);
@@ -633,7 +633,7 @@ TEST(CodecPng, PixelCapIsCheckedBeforeDecoding) {
   EXPECT_EQ(detail::decode_png(huge, DecodeLimits{}, notes).error().code, ErrorCode::kLimit);
 }
 
-TEST(CodecPng, EncodeGreyPngRoundTrips) {
+TEST(CodecsPng, EncodeGreyPngRoundTrips) {
   for (const cv::Size size : {cv::Size(1, 1), cv::Size(64, 48), cv::Size(333, 7)}) {
     const cv::Mat grey = grey_of(noisy_picture(size.width, size.height, 14));
     auto png = encode_grey_png(grey);
