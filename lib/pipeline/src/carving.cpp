@@ -87,6 +87,17 @@ struct Region {
   }
 };
 
+Region region_of(std::string layer, Provenance parent, int volume, std::string fs_type,
+                 std::size_t job) {
+  Region r;
+  r.layer = std::move(layer);
+  r.parent = std::move(parent);
+  r.volume = volume;
+  r.fs_type = std::move(fs_type);
+  r.job = job;
+  return r;
+}
+
 // Everything carved on one volume shares its limits.
 struct Job {
   Provenance provenance;  // the volume's
@@ -564,12 +575,7 @@ void CarveRun::State::plan_space() {
                fmt::format("carve: limit max-runs={} reached: unallocated space after {} runs "
                            "({} bytes) is not carved",
                            s.max_runs, runs->ranges.size(), runs->bytes)});
-        Region r;
-        r.layer = "unalloc";
-        r.parent = v.provenance;
-        r.volume = v.index;
-        r.fs_type = v.fs_type;
-        r.job = j;
+        Region r = region_of("unalloc", v.provenance, v.index, v.fs_type, j);
         for (const auto& b : runs->ranges) r.add(b);
         if (r.length > 0) regions.push_back(std::move(r));
       }
@@ -577,11 +583,9 @@ void CarveRun::State::plan_space() {
                v.kind == evidence::VolumeKind::kUnreadable) {
       // Disk space no partition covers (or holds a file system we could open): carved whole.
       if (v.offset >= media) continue;
-      Region r;
-      r.layer = v.kind == evidence::VolumeKind::kUnallocated ? "unpartitioned" : "unreadable";
-      r.parent = v.provenance;
-      r.volume = v.index;
-      r.job = j;
+      Region r =
+          region_of(v.kind == evidence::VolumeKind::kUnallocated ? "unpartitioned" : "unreadable",
+                    v.provenance, v.index, {}, j);
       r.add({v.offset, std::min(v.length, media - v.offset)});
       if (r.length > 0) regions.push_back(std::move(r));
     } else {
@@ -628,12 +632,7 @@ void CarveRun::State::plan_slack(const std::vector<evidence::Entry>& entries) {
         if (e.volume != v.index || !e.has_meta || !e.is_regular() || !e.meta_allocated ||
             e.deleted || e.fs_metadata || e.size == 0)
           continue;
-        Region r;
-        r.layer = "slack";
-        r.parent = e.provenance;
-        r.volume = v.index;
-        r.fs_type = v.fs_type;
-        r.job = j;
+        Region r = region_of("slack", e.provenance, v.index, v.fs_type, j);
         r.entry = &e;
         regions.push_back(std::move(r));  // placed by the worker that carves it
       }

@@ -1,4 +1,3 @@
-#include <dlfcn.h>
 #include <oneapi/tbb/cache_aligned_allocator.h>
 #include <oneapi/tbb/task_arena.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "module_entry.hpp"
 #include "vigil/pipeline/media_module.hpp"
 
 namespace vigil::pipeline {
@@ -33,22 +33,17 @@ Result<const MediaModule*> load_media_module() {
   static Result<const MediaModule*> loaded = make_error(ErrorCode::kInternal, "not loaded");
   std::call_once(once, [] {
     const std::string path = module_path();
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      loaded = make_error(ErrorCode::kNotFound,
-                          std::string("cannot load the media module: ") + ::dlerror());
+    auto m = detail::open_module<MediaModule>(path, "vigil_media_module", "media module");
+    if (!m) {
+      loaded = m.error();
       return;
     }
-    using Entry = const MediaModule* (*)();
-    auto entry = reinterpret_cast<Entry>(::dlsym(handle, "vigil_media_module"));
-    const MediaModule* m = entry != nullptr ? entry() : nullptr;
-    if (m == nullptr || m->abi != kMediaModuleAbi || m->make_media_analyser == nullptr ||
-        m->run_hash == nullptr || m->blurred_thumbnail == nullptr) {
-      loaded = make_error(ErrorCode::kInternal,
-                          path + " is not a media module of this vigil build (rebuild it)");
+    if ((*m)->abi != kMediaModuleAbi || (*m)->make_media_analyser == nullptr ||
+        (*m)->run_hash == nullptr || (*m)->blurred_thumbnail == nullptr) {
+      loaded = detail::not_of_this_build(path, "media module");
       return;
     }
-    loaded = m;
+    loaded = *m;
   });
   return loaded;
 }

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 
+#include "module_entry.hpp"
 #include "video_module.hpp"
 
 namespace vigil::pipeline {
@@ -29,21 +30,16 @@ Result<const VideoModule*> load_video_module() {
   static Result<const VideoModule*> loaded = make_error(ErrorCode::kInternal, "not loaded");
   std::call_once(once, [] {
     const std::string path = module_path();
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      loaded = make_error(ErrorCode::kNotFound,
-                          std::string("cannot load the video module: ") + ::dlerror());
+    auto m = detail::open_module<VideoModule>(path, "vigil_video_module", "video module");
+    if (!m) {
+      loaded = m.error();
       return;
     }
-    using Entry = const VideoModule* (*)();
-    auto entry = reinterpret_cast<Entry>(::dlsym(handle, "vigil_video_module"));
-    const VideoModule* m = entry != nullptr ? entry() : nullptr;
-    if (m == nullptr || m->abi != kVideoModuleAbi || m->hash_keyframes == nullptr) {
-      loaded = make_error(ErrorCode::kInternal,
-                          path + " is not a video module of this vigil build (rebuild it)");
+    if ((*m)->abi != kVideoModuleAbi || (*m)->hash_keyframes == nullptr) {
+      loaded = detail::not_of_this_build(path, "video module");
       return;
     }
-    loaded = m;
+    loaded = *m;
   });
   return loaded;
 }
