@@ -44,6 +44,7 @@ struct JpegErrors {
   std::jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
   DecoderNotes* notes;
+  bool scan_limit;  // stopped by on_progress, not by libjpeg
 };
 
 JpegErrors* errors_of(j_common_ptr cinfo) { return reinterpret_cast<JpegErrors*>(cinfo->err); }
@@ -72,6 +73,23 @@ void on_message(j_common_ptr cinfo, int level) {
   }
 }
 
+// A progressive JPEG may hold any number of scans, and each walks every block of the picture:
+// thousands of tiny scans keep a decoder busy for minutes (a known denial of service of libjpeg;
+// libjpeg-turbo's TurboJPEG API has a scan limit for it, its libjpeg API leaves it to the caller's
+// progress monitor). A real picture has about ten; the carver's validation stops at 100
+// (plugins/carve/src/decode.cpp). Over the limit the picture is not decoded: a counted `limit`
+// warning, where OpenCV decoded on.
+constexpr int kMaxScans = 500;
+
+void on_progress(j_common_ptr cinfo) {
+  if (cinfo->is_decompressor == 0) return;
+  if (reinterpret_cast<j_decompress_ptr>(cinfo)->input_scan_number <= kMaxScans) return;
+  JpegErrors* e = errors_of(cinfo);
+  e->scan_limit = true;
+  std::snprintf(e->message, sizeof e->message, "more than %d scans: not decoded", kMaxScans);
+  std::longjmp(e->jump, 1);
+}
+
 // The suspending memory source: all the bytes are in the buffer from the start; asking for more
 // suspends the decoder (returns FALSE) instead of feeding it a fake EOI as jpeg_mem_src does.
 void source_nothing(j_decompress_ptr) {}
@@ -97,6 +115,7 @@ struct JpegSession {
   jpeg_decompress_struct cinfo{};
   JpegErrors errors{};
   jpeg_source_mgr source{};
+  jpeg_progress_mgr progress{};
   bool created = false;
   ~JpegSession() {
     if (created) jpeg_destroy_decompress(&cinfo);
@@ -118,6 +137,8 @@ bool read_header(JpegSession& s, std::span<const std::uint8_t> bytes, int reduct
   s.source.next_input_byte = bytes.data();
   s.source.bytes_in_buffer = bytes.size();
   s.cinfo.src = &s.source;
+  s.progress.progress_monitor = on_progress;
+  s.cinfo.progress = &s.progress;
   // OpenCV kept APP1 for its EXIF reader; it does not change the pixels, but keeps the calls alike.
   jpeg_save_markers(&s.cinfo, JPEG_APP0 + 1, 0xffff);
   // Suspended in the header (bytes end first) or a tables-only stream: OpenCV's next call,
@@ -201,8 +222,9 @@ PixelsOutcome read_pixels(JpegSession& s, std::uint8_t* out, std::size_t step,
   return PixelsOutcome::kComplete;
 }
 
-Error jpeg_error(const char* what) {
-  return make_error(ErrorCode::kCorrupt, std::string("jpeg: ") + what);
+Error jpeg_error(const JpegErrors& e) {
+  return make_error(e.scan_limit ? ErrorCode::kLimit : ErrorCode::kCorrupt,
+                    std::string("jpeg: ") + e.message);
 }
 
 }  // namespace
@@ -217,7 +239,7 @@ Result<cv::Mat> decode_jpeg(std::span<const std::uint8_t> bytes, int reduction,
   s.errors.pub.error_exit = on_error;
   s.errors.pub.emit_message = on_message;
   s.errors.notes = &notes;
-  if (!read_header(s, bytes, reduction)) return jpeg_error(s.errors.message);
+  if (!read_header(s, bytes, reduction)) return jpeg_error(s.errors);
 
   const std::uint64_t pixels =
       std::uint64_t(s.cinfo.output_width) * std::uint64_t(s.cinfo.output_height);
@@ -230,7 +252,7 @@ Result<cv::Mat> decode_jpeg(std::span<const std::uint8_t> bytes, int reduction,
   JDIMENSION decoded_rows = 0;
   switch (read_pixels(s, bgr.ptr<std::uint8_t>(), bgr.step[0], &decoded_rows)) {
     case PixelsOutcome::kError:
-      return jpeg_error(s.errors.message);
+      return jpeg_error(s.errors);
     case PixelsOutcome::kCutShort:
       // libjpeg says nothing when a suspending source runs dry: say it here.
       notes.add("jpeg: the data ends after row " + std::to_string(decoded_rows) + " of " +

@@ -493,6 +493,40 @@ TEST(CodecsJpeg, PixelCapIsCheckedOnTheScaledSizeBeforeDecoding) {
             ErrorCode::kLimit);
 }
 
+// A progressive JPEG whose last scan is repeated `copies` more times before its EOI: libjpeg
+// warns about the progression and decodes every copy (the known denial of service: each scan
+// walks every block).
+Bytes with_repeated_last_scan(const Bytes& jpeg, int copies) {
+  std::size_t last_sos = 0;
+  for (std::size_t i = 2; i + 1 < jpeg.size(); ++i)
+    if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xDA) last_sos = i;
+  const std::size_t eoi = jpeg.size() - 2;
+  Bytes out(jpeg.begin(), jpeg.begin() + static_cast<long>(eoi));
+  for (int k = 0; k < copies; ++k)
+    out.insert(out.end(), jpeg.begin() + static_cast<long>(last_sos),
+               jpeg.begin() + static_cast<long>(eoi));
+  out.insert(out.end(), jpeg.begin() + static_cast<long>(eoi), jpeg.end());
+  return out;
+}
+
+TEST(CodecsJpeg, ScansAboveTheLimitAreNotDecoded) {
+  const Bytes progressive =
+      encode(noisy_picture(64, 48, 3), ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1});
+  ASSERT_EQ(progressive[progressive.size() - 1], 0xD9);
+  detail::DecoderNotes notes;
+  // A few hundred scans: decoded (with libjpeg's warning about the progression as a note).
+  auto some = detail::decode_jpeg(with_repeated_last_scan(progressive, 300), 1, {}, notes);
+  ASSERT_TRUE(some.ok()) << some.error().message;
+  EXPECT_GT(notes.count, 0);
+  // Over 500: refused as a limit, before the decoder spends its time on them.
+  detail::DecoderNotes many_notes;
+  auto many = detail::decode_jpeg(with_repeated_last_scan(progressive, 600), 1, {}, many_notes);
+  ASSERT_FALSE(many.ok());
+  EXPECT_EQ(many.error().code, ErrorCode::kLimit);
+  EXPECT_NE(many.error().message.find("more than 500 scans"), std::string::npos)
+      << many.error().message;
+}
+
 // --- PNG ---
 
 TEST(CodecsPng, ImencodeDepthsAndChannelsMatchOpenCv) {
