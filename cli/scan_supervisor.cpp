@@ -299,10 +299,16 @@ Supervised supervise_scan(const SupervisorSettings& s) {
       const auto& slot = table->slots[static_cast<std::size_t>(c)];
       const auto a = static_cast<pipeline::Activity>(slot.activity.load());
       if (a != pipeline::Activity::kIdle) culprit = {a, {slot.evidence, slot.index.load()}};
-    } else if (is_fault(sig) && busy.size() == 1) {
-      // A fault with one thing in flight (a stack overflow, or a fault on a thread that helped
-      // with that item's children).
-      culprit = busy.front();
+    } else if (is_fault(sig)) {
+      // By elimination, a fault with one thing in flight (a stack overflow, or a fault on a
+      // thread that helped with that item's children). Carving beside the walk is left out:
+      // its threads always hold a slot, so the handler names them when they fault. (Sanitizer
+      // builds install no handler: there a fault while carving runs beside one walk or item is
+      // taken for that walk's or item's.)
+      std::vector<std::pair<pipeline::Activity, pipeline::WatchKey>> others;
+      for (const auto& b : busy)
+        if (b.first != pipeline::Activity::kCarve) others.push_back(b);
+      if (others.size() == 1) culprit = others.front();
     }
     std::string details;
     // Nothing of carving is quarantined: a crash on a carving thread is retried like one on no

@@ -712,11 +712,12 @@ CarveRun::CarveRun(CarveInputs in) {
     state_->ahead = std::thread([st = state_.get()] { st->carve_ahead(); });
 }
 
-CarveRun::~CarveRun() {
-  if (state_ != nullptr && state_->ahead.joinable()) {
-    state_->stop_ahead = true;
-    state_->ahead.join();
-  }
+CarveRun::~CarveRun() { stop_ahead(); }
+
+void CarveRun::stop_ahead() {
+  if (state_ == nullptr || !state_->ahead.joinable()) return;
+  state_->stop_ahead = true;
+  state_->ahead.join();
 }
 
 namespace {
@@ -773,10 +774,7 @@ Result<void> CarveRun::finish(const std::vector<evidence::Entry>& entries,
   if (state_ == nullptr) return {};
   auto& st = *state_;
   const auto& s = st.in.settings->carving;
-  if (st.ahead.joinable()) {
-    st.stop_ahead = true;
-    st.ahead.join();
-  }
+  stop_ahead();
   // The walk's time is not carving's: each volume's clock goes on from where the ahead thread
   // left it.
   const auto now = std::chrono::steady_clock::now();

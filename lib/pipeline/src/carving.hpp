@@ -70,6 +70,9 @@ class CarveRun {
   CarveRun(const CarveRun&) = delete;
   CarveRun& operator=(const CarveRun&) = delete;
 
+  // Stops carving ahead and joins its thread (at the walk's end); finish() carves the rest.
+  void stop_ahead();
+
   // With the walk's entries: stores what was carved ahead, carves the rest and the slack of the
   // entries' files, in region order. Returns an Error only for a store that cannot be written;
   // evidence problems are counted warnings.

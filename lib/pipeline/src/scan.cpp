@@ -296,6 +296,11 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
         });
     if (!r) walk_warnings.push_back({v.provenance.str(), "walk", r.error().message});
   }
+  // Carving ahead ends with the walk: from here the entries' pipeline has every core, and the
+  // scan's TBB work is launched from this thread alone (oneTBB's allocator hands memory freed by
+  // one thread's pipelines to another thread's, an ordering ThreadSanitizer cannot see; joined
+  // here, the carving thread's work is ordered before everything after: hand_offs.hpp).
+  if (carving) carving->stop_ahead();
   for (const auto& w : walk_warnings) {
     if (auto r = store.add_warning(w); !r) return r.error();
   }
