@@ -56,14 +56,18 @@ std::shared_future<Result<const MediaModule*>> g_loading;
 
 }  // namespace
 
-void begin_loading_media_module() {
-  std::call_once(g_loading_begun, [] {
-    // TBB opens libraries with dlopen() when it starts (its scalable allocator, the OpenMP
-    // runtime it coordinates with): started here first, or the first TBB arena or container made
-    // during the load would wait for all of it.
+void start_tbb() {
+  static std::once_flag started;
+  std::call_once(started, [] {
     tbb::cache_aligned_allocator<char> tbb_allocator;
     tbb_allocator.deallocate(tbb_allocator.allocate(1), 1);
     tbb::task_arena().execute([] {});
+  });
+}
+
+void begin_loading_media_module() {
+  std::call_once(g_loading_begun, [] {
+    start_tbb();
     g_loading = std::async(std::launch::async, [] { return load_media_module(); }).share();
   });
 }

@@ -258,6 +258,7 @@ Result<ScanStats> scan_evidence(const std::string& evidence_path, case_store::Ca
   // Carving of the space no file claims starts now, beside the walk (carving.hpp); what it finds
   // is stored after the entries. In a plan, the evidence's carve unit carves it.
   std::optional<detail::CarveRun> carving;
+  start_tbb();  // before the carving thread (media_module.hpp)
   if (!stop_requested() && (unit == nullptr || unit->carve))
     carving.emplace(detail::CarveInputs{path, *evidence_id, &settings, &analysers, &dispatcher,
                                         threads, &budget, watch, watch_evidence});

@@ -63,6 +63,14 @@ Result<const MediaModule*> load_media_module();
 // module.
 void begin_loading_media_module();
 
+// Starts oneTBB on the calling thread, once per process: its allocator and its scheduler, which
+// open libraries with dlopen() when they start (the scalable allocator, the OpenMP runtime TBB
+// coordinates with), so that the first TBB arena or container made during the module's load
+// does not wait for all of it. begin_loading_media_module() calls it; scan_evidence calls it
+// before its carving thread starts, so that what TBB allocates here is ordered before that
+// thread's pipelines (thread creation), for ThreadSanitizer too.
+void start_tbb();
+
 // The media analyser of a scan over a module that may still be loading: the first item to
 // analyse waits for it (and begins the load if nothing has). A module that cannot be loaded ends
 // the process there with one message and exit status 2, before that item is recorded (the
